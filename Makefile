@@ -1,0 +1,66 @@
+# medfair: the two commands of the README are `make repro` and `make test`.
+# Each creates/updates the virtual environment it needs; both are idempotent.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+# Install from plain PyPI: ignore machine-wide pip config and find-links folders, which on some
+# machines hold a CPU-only torch wheel that PyPI's torchvision cannot load against.
+# `make PIP_ENV= test` keeps your own pip configuration.
+PIP_ENV ?= env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null
+STAMP := $(VENV)/.medfair-installed
+KERNEL := medfair
+RUNS ?= runs
+N_WORKERS ?= 2
+
+.PHONY: help venv repro test test-nbs test-py export readme docs lab clean-nbs
+
+help:
+	@echo "make repro   run the main job (papermill) -> $(RUNS)/"
+	@echo "make test    run every test (nbdev_test + pytest)"
+	@echo "make docs    build the site (nbdev_docs with Quarto, else static HTML in _site/)"
+	@echo "make export  notebooks -> medfair/, clean notebooks, regenerate README.md"
+	@echo "make lab     JupyterLab on nbs/"
+
+$(STAMP): settings.ini setup.py pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP_ENV) $(PY) -m pip install -q --upgrade pip "setuptools>=64" wheel
+	$(PIP_ENV) $(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (medfair)" >/dev/null
+	$(PY) -c "import torch, torchvision; m = torchvision.models.resnet18(weights=None).eval(); print('venv ready: torch', torch.__version__, 'torchvision', torchvision.__version__, 'cpu forward', tuple(m(torch.zeros(1, 3, 64, 64)).shape))"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# ---- the main job -------------------------------------------------------------------------
+REPRO_NB ?= nbs/00_cohort.ipynb
+REPRO_NAME ?= $(basename $(notdir $(REPRO_NB)))
+repro: $(STAMP)
+	@mkdir -p $(RUNS)/$(REPRO_NAME)
+	$(BIN)/papermill --kernel $(KERNEL) --cwd nbs $(REPRO_NB) $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb
+	$(BIN)/jupyter nbconvert --to html --output-dir $(RUNS)/$(REPRO_NAME) $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb
+	@echo "wrote $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb and .html"
+
+# ---- every test ---------------------------------------------------------------------------
+test: $(STAMP)
+	$(BIN)/nbdev_test --n_workers $(N_WORKERS)
+	$(PY) -m pytest tests/ -q
+
+# ---- development ----------------------------------------------------------------------------
+export: $(STAMP)
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
+	$(PY) tools/make_readme.py
+
+readme: $(STAMP)
+	$(PY) tools/make_readme.py
+
+docs: $(STAMP)
+	$(PY) tools/make_docs.py
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab nbs/

@@ -1,0 +1,51 @@
+"""Packaging for medfair: every setting comes from settings.ini (nbdev 2 layout).
+
+Written without `pkg_resources` (gone from recent setuptools): requirement strings are
+passed through as they are and validated by setuptools itself.
+"""
+from configparser import ConfigParser
+import shlex
+import setuptools
+
+cfg = ConfigParser(delimiters=["="])
+cfg.read("settings.ini", encoding="utf-8")
+cfg = cfg["DEFAULT"]
+
+licenses = {
+    "apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License"),
+}
+statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta",
+            "5 - Production/Stable", "6 - Mature", "7 - Inactive"]
+lic = licenses[cfg["license"]]
+min_python = cfg["min_python"]
+py_versions = ["3.10", "3.11", "3.12", "3.13"]
+
+requirements = shlex.split(cfg.get("requirements", ""))
+dev_requirements = shlex.split(cfg.get("dev_requirements", ""))
+console_scripts = [s.strip() for s in cfg.get("console_scripts", "").split() if s.strip()]
+
+setuptools.setup(
+    name=cfg["lib_name"],
+    version=cfg["version"],
+    license=lic[0],
+    classifiers=[
+        "Development Status :: " + statuses[int(cfg["status"])],
+        "Intended Audience :: " + cfg["audience"].title(),
+        "Natural Language :: " + cfg["language"].title(),
+        "License :: " + lic[1],
+    ] + ["Programming Language :: Python :: " + v for v in py_versions[py_versions.index(min_python):]],
+    url=cfg["git_url"],
+    packages=setuptools.find_packages(include=["medfair", "medfair.*"]),
+    include_package_data=True,
+    install_requires=requirements,
+    extras_require={"dev": dev_requirements},
+    python_requires=">=" + min_python,
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    zip_safe=False,
+    entry_points={"console_scripts": console_scripts, "nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
+    author=cfg["author"],
+    author_email=cfg["author_email"],
+    description=cfg["description"],
+    keywords=cfg["keywords"],
+)
