@@ -2,7 +2,7 @@
 
 Without Quarto: `nbdev_proc_nbs` processes the notebooks into _proc/ (as nbdev_docs would), then
 nbconvert renders each processed notebook to _site/<name>.html with plotly.js embedded once per
-page, and _site/index.html links them in the order of the site's sidebar.
+page, each page carrying a sidebar of all pages (index.ipynb is the home page).
 """
 from __future__ import annotations
 import html
@@ -21,24 +21,39 @@ def _run(cmd: list[str]) -> None:
     subprocess.run(cmd, cwd=ROOT, check=True, env=env)
 
 
+NAV_CSS = ("<style>#medfair-nav{position:fixed;top:0;left:0;width:14rem;height:100%;overflow:auto;padding:1rem;"
+           "background:#f7f7f9;border-right:1px solid #ddd;font:14px sans-serif}#medfair-nav a{display:block;margin:.2rem 0}"
+           "body{margin-left:15rem!important}</style>")
+
+
+def _order(rel: Path) -> tuple:
+    return (0 if rel.stem == "index" else 1, rel.parts[:-1], rel.stem)
+
+
 def static_site(out: Path = ROOT / "_site") -> list[Path]:
+    "Render _proc/*.ipynb to out/*.html (index.ipynb becomes the home page), each page with a sidebar of all pages."
     from nbconvert import HTMLExporter
     import nbformat
     proc = ROOT / "_proc"
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
+    rels = sorted((p.relative_to(proc) for p in proc.rglob("*.ipynb")
+                   if not any(s.startswith((".", "_")) for s in p.relative_to(proc).parts)), key=_order)
     exporter = HTMLExporter(template_name="lab")
     pages = []
-    for nb_path in sorted(proc.rglob("*.ipynb")):
-        if any(p.startswith((".", "_")) for p in nb_path.relative_to(proc).parts): continue
-        nb = nbformat.read(nb_path, as_version=4)
+    for rel in rels:
+        nb = nbformat.read(proc / rel, as_version=4)
         body, _ = exporter.from_notebook_node(nb)
-        dest = out / nb_path.relative_to(proc).with_suffix(".html")
+        up = "../" * (len(rel.parts) - 1)
+        links = "".join(f'<a href="{up}{html.escape(r.with_suffix(".html").as_posix())}">{html.escape(r.with_suffix("").as_posix())}</a>'
+                        for r in rels)
+        nav = f'{NAV_CSS}<nav id="medfair-nav"><b>medfair</b>{links}</nav>'
+        i = body.find(">", body.find("<body")) + 1
+        body = body[:i] + nav + body[i:]
+        dest = out / rel.with_suffix(".html")
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(body, encoding="utf-8")
         pages.append(dest)
-    links = "\n".join(f'<li><a href="{html.escape(str(p.relative_to(out)))}">{html.escape(p.stem)}</a></li>' for p in pages)
-    (out / "index.html").write_text(f"<!doctype html><meta charset='utf-8'><title>medfair</title><h1>medfair</h1><ul>{links}</ul>", encoding="utf-8")
     return pages
 
 
