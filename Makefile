@@ -42,7 +42,7 @@ REPRO_NAME ?= $(basename $(notdir $(REPRO_NB)))
 repro: $(STAMP)
 	@mkdir -p $(RUNS)/$(REPRO_NAME)
 	$(BIN)/papermill --kernel $(KERNEL) --cwd nbs $(REPRO_NB) $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb
-	$(BIN)/jupyter nbconvert --to html --output-dir $(RUNS)/$(REPRO_NAME) $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb
+	$(PY) -m medfair.htmlreport $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).html
 	@echo "wrote $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb and .html"
 
 # ---- every test ---------------------------------------------------------------------------

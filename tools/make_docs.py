@@ -1,8 +1,8 @@
 """Build the site: `nbdev_docs` when Quarto is on PATH, otherwise a static HTML folder.
 
 Without Quarto: `nbdev_proc_nbs` processes the notebooks into _proc/ (as nbdev_docs would), then
-nbconvert renders each processed notebook to _site/<name>.html with plotly.js embedded once per
-page, each page carrying a sidebar of all pages (index.ipynb is the home page).
+nbconvert (through medfair.htmlreport) renders each processed notebook to _site/<name>.html with
+plotly.js embedded once per page and nothing loaded from the network, each page carrying a sidebar of all pages (index.ipynb is the home page).
 """
 from __future__ import annotations
 import html
@@ -32,18 +32,15 @@ def _order(rel: Path) -> tuple:
 
 def static_site(out: Path = ROOT / "_site") -> list[Path]:
     "Render _proc/*.ipynb to out/*.html (index.ipynb becomes the home page), each page with a sidebar of all pages."
-    from nbconvert import HTMLExporter
-    import nbformat
+    from medfair.htmlreport import notebook_to_html
     proc = ROOT / "_proc"
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
     rels = sorted((p.relative_to(proc) for p in proc.rglob("*.ipynb")
                    if not any(s.startswith((".", "_")) for s in p.relative_to(proc).parts)), key=_order)
-    exporter = HTMLExporter(template_name="lab")
     pages = []
     for rel in rels:
-        nb = nbformat.read(proc / rel, as_version=4)
-        body, _ = exporter.from_notebook_node(nb)
+        body = notebook_to_html(proc / rel, title=rel.stem)   # plotly figures interactive, plotly.js inlined, no CDN
         up = "../" * (len(rel.parts) - 1)
         links = "".join(f'<a href="{up}{html.escape(r.with_suffix(".html").as_posix())}">{html.escape(r.with_suffix("").as_posix())}</a>'
                         for r in rels)
