@@ -17,7 +17,7 @@ KERNEL := medfair
 RUNS ?= runs
 N_WORKERS ?= 2
 
-.PHONY: help venv repro test test-nbs test-py export readme docs lab clean-nbs
+.PHONY: help venv browser repro test export readme docs lab
 
 help:
 	@echo "make repro   run the main job (papermill) -> $(RUNS)/"
@@ -46,7 +46,16 @@ repro: $(STAMP)
 	@echo "wrote $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb and .html"
 
 # ---- every test ---------------------------------------------------------------------------
-test: $(STAMP)
+# The browser tests drive Debian's Chromium with Playwright (no browser download): install it with
+# apt when it is missing and we may (root + apt-get); otherwise those tests are skipped with a reason.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium install failed: browser tests will be skipped"; \
+	else echo "no chromium and no apt as root: browser tests will be skipped"; fi
+
+test: $(STAMP) browser
 	$(BIN)/nbdev_test --n_workers $(N_WORKERS)
 	$(PY) -m pytest tests/ -q
 

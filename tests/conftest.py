@@ -23,3 +23,13 @@ def tool_env(**extra) -> dict:
     env["PIP_CONFIG_FILE"] = os.devnull
     env.update(extra)
     return env
+
+
+@pytest.fixture(scope="session")
+def built_site():
+    """`make docs`'s work, done once per test session: nbdev_proc_nbs, then nbdev_docs (Quarto) or the static
+    HTML fallback in _site/. Returns the finished process (its output says which path was taken)."""
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, ROOT / "tools" / "make_docs.py"], cwd=ROOT, env=tool_env(),
+                          capture_output=True, text=True, timeout=1800)

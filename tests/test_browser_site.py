@@ -1,0 +1,56 @@
+"""The rendered site in a real browser (headless Chromium, network cut off): every plotly figure draws,
+no console errors, every sidebar link resolves. Needs Debian's chromium (`make test` installs it when it can)."""
+import pytest
+
+from browser import CHROMIUM, browser, offline_page, serve
+from conftest import ROOT
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (make test installs it with apt where it can)")
+
+FIGS_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(d => ({
+    id: d.id, svg: d.querySelectorAll('svg.main-svg').length,
+    traces: (d._fullData || []).length,
+    drawn: d.querySelectorAll('g.trace, g.im image, g.hm image, .barlayer .point, .boxlayer .trace').length}))"""
+DRAWN_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).every(
+    d => d.querySelectorAll('g.trace, g.im image, g.hm image, .barlayer .point').length > 0)"""
+
+
+@pytest.fixture(scope="module")
+def site(built_site):
+    assert built_site.returncode == 0, built_site.stdout[-2000:] + built_site.stderr[-2000:]
+    if "Quarto found" in built_site.stdout: pytest.skip("Quarto built the site into _docs/ (its own layout)")
+    return ROOT / "_site"
+
+
+def test_every_page_renders_offline(site, tmp_path):
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    assert "index.html" in pages and len(pages) >= 10
+    problems, n_figs = [], 0
+    with serve(site) as base, browser() as b:
+        for rel in pages:
+            blocked, errors = [], []
+            page = offline_page(b, blocked)
+            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
+            resp = page.goto(f"{base}/{rel}", wait_until="load")
+            assert resp.status == 200, rel
+            try: page.wait_for_function(DRAWN_JS, timeout=15_000)
+            except Exception: pass  # reported figure by figure below
+            figs = page.evaluate(FIGS_JS)
+            n_figs += len(figs)
+            for f in figs:
+                if not (f["svg"] and f["traces"] and f["drawn"]): problems.append(f"{rel}: figure {f['id']} not drawn {f}")
+            if errors: problems.append(f"{rel}: console errors {errors[:3]}")
+            if blocked: problems.append(f"{rel}: tried the network {blocked[:3]}")
+            links = page.eval_on_selector_all("#medfair-nav a", "els => els.map(a => a.href)")
+            assert len(links) == len(pages), f"{rel}: sidebar has {len(links)} links for {len(pages)} pages"
+            for href in links:
+                if page.request.get(href).status != 200: problems.append(f"{rel}: sidebar link {href} broken")
+            if rel == "06_fairness_audit.html":
+                shot = tmp_path / "06_fairness_audit.png"
+                page.screenshot(path=str(shot), full_page=False)
+                print(f"screenshot: {shot}")
+                assert shot.stat().st_size > 10_000
+            page.context.close()
+    assert not problems, "\n".join(problems)
+    assert n_figs >= 20, f"only {n_figs} figures across the site"
