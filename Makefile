@@ -20,7 +20,7 @@ N_WORKERS ?= 2
 .PHONY: help venv browser repro test export readme docs lab
 
 help:
-	@echo "make repro   run the main job (papermill) -> $(RUNS)/"
+	@echo "make repro   run the headline reproduction (medfair repro run $(REPRO)) -> $(RUNS)/$(REPRO)/"
 	@echo "make test    run every test (nbdev_test + pytest)"
 	@echo "make docs    build the site (nbdev_docs with Quarto, else static HTML in _site/)"
 	@echo "make export  notebooks -> medfair/, clean notebooks, regenerate README.md"
@@ -37,13 +37,14 @@ $(STAMP): settings.ini setup.py pyproject.toml
 venv: $(STAMP)
 
 # ---- the main job -------------------------------------------------------------------------
-REPRO_NB ?= nbs/00_cohort.ipynb
-REPRO_NAME ?= $(basename $(notdir $(REPRO_NB)))
+# The headline reproduction on the embedded synthetic cohort: the `ci` preset on a CPU, the `gpu`
+# preset when a GPU is present (picked automatically). Writes runs/<name>/: executed notebook,
+# metrics.json, report.html (interactive, offline) and run.json. Other reproductions:
+# `make repro REPRO=seg_sex_imbalance`, or `.venv/bin/medfair repro list`.
+REPRO ?= gender_imbalance
+REPRO_ARGS ?=
 repro: $(STAMP)
-	@mkdir -p $(RUNS)/$(REPRO_NAME)
-	$(BIN)/papermill --kernel $(KERNEL) --cwd nbs $(REPRO_NB) $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb
-	$(PY) -m medfair.htmlreport $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).html
-	@echo "wrote $(RUNS)/$(REPRO_NAME)/$(REPRO_NAME).ipynb and .html"
+	$(BIN)/medfair repro run $(REPRO) --out $(RUNS)/$(REPRO) $(REPRO_ARGS)
 
 # ---- every test ---------------------------------------------------------------------------
 # The browser tests drive Debian's Chromium with Playwright (no browser download): install it with
