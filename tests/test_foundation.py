@@ -24,23 +24,24 @@ def _files(d: Path, pattern: str) -> dict:
             if ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts}
 
 
+def _changed_by(tool: str, tmp_path: Path, folder: str, pattern: str) -> list:
+    "Files under `folder` that running nbdev `tool` on a copy of the project adds, removes or rewrites."
+    proj = _copy_project(tmp_path)
+    before = _files(proj / folder, pattern)
+    subprocess.run([BIN / tool], cwd=proj, check=True, env=tool_env())
+    after = _files(proj / folder, pattern)
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
 def test_export_leaves_no_diff(tmp_path):
     "nbdev_export on a copy of the project reproduces medfair/ exactly: the package is in sync with the notebooks."
-    proj = _copy_project(tmp_path)
-    before = _files(proj / "medfair", "*.py")
-    subprocess.run([BIN / "nbdev_export"], cwd=proj, check=True, env=tool_env())
-    after = _files(proj / "medfair", "*.py")
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    changed = _changed_by("nbdev_export", tmp_path, "medfair", "*.py")
     assert not changed, f"medfair/ is out of sync with nbs/ (run `make export`): {changed}"
 
 
 def test_clean_leaves_no_diff(tmp_path):
     "nbdev_clean on a copy changes no notebook: every committed notebook is clean."
-    proj = _copy_project(tmp_path)
-    before = _files(proj / "nbs", "*.ipynb")
-    subprocess.run([BIN / "nbdev_clean"], cwd=proj, check=True, env=tool_env())
-    after = _files(proj / "nbs", "*.ipynb")
-    changed = sorted(k for k in before if before[k] != after.get(k))
+    changed = _changed_by("nbdev_clean", tmp_path, "nbs", "*.ipynb")
     assert not changed, f"notebooks not clean (run `make export`): {changed}"
 
 
