@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 from .core import MedfairInputError, as_generator
 from .cohort import LABELS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
-from .train import Trainer, TrainConfig, seed_everything_local
+from .train import Trainer, TrainConfig, seed_everything_local, torch_threads
 
 # %% auto #0
 __all__ = ['GRL_SCHEDULES', 'BACKBONES', 'FAIRNESS_TERMS', 'METHODS', 'grad_reverse', 'GradientReversal', 'grl_schedule',
@@ -461,14 +461,13 @@ def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] 
     "Train a `FairMultiTaskClassifier` with `method` (see METHODS), select it on validation, return test predictions ready for `medfair.audit`."
     if threads is not None:                      # small CPU models: fewer threads can be much faster; restored afterwards
         if not (isinstance(threads, (int, np.integer)) and threads >= 1): raise MedfairInputError("threads", f"must be an integer >= 1 or None, got {threads!r}")
-        before = torch.get_num_threads(); torch.set_num_threads(int(threads))
-        try: return train_classifier(data, method, label, group, backbone=backbone, weights=weights, epochs=epochs, image_size=image_size,
+        with torch_threads(int(threads)):
+            return train_classifier(data, method, label, group, backbone=backbone, weights=weights, epochs=epochs, image_size=image_size,
                                      seed=seed, device=device, batch_size=batch_size, lr=lr, weight_decay=weight_decay, select=select,
                                      female_fraction=female_fraction, n_subjects=n_subjects, cohort_config=cohort_config, fractions=fractions,
                                      fairness=fairness, lambda_fair=lambda_fair, lambda_adv=lambda_adv, grl_max=grl_max, grl_kind=grl_kind,
                                      dro_eta=dro_eta, resample_by=resample_by, pos_weight=pos_weight, width=width, post_hoc=post_hoc,
                                      threshold_constraint=threshold_constraint, threshold_objective=threshold_objective, threads=None, progress=progress, **train_kw)
-        finally: torch.set_num_threads(before)
     _check_choice("method", method, METHODS); _check_choice("select", select, ("auroc", "worst_group"))
     _check_choice("resample_by", resample_by, ("group", "group_label")); _check_choice("fairness", fairness, FAIRNESS_TERMS[1:])
     if not (isinstance(image_size, (int, np.integer)) and 16 <= image_size <= 1024): raise MedfairInputError("image_size", f"must be an integer in [16, 1024], got {image_size!r}")

@@ -18,17 +18,17 @@ from skimage.draw import polygon as sk_polygon
 
 from .core import MedfairInputError, resolve_device
 from .cohort import ORGANS, LANDMARK_INDEX
-from .train import Trainer, TrainConfig, TensorDictDataset
+from .train import Trainer, TrainConfig, TensorDictDataset, seeded_init_
 from .segment import FairnessAwareSegmentationLoss
 from .metrics import segmentation_table, segmentation_by_group
 from .audit import bootstrap_group_means
 
 # %% auto #0
 __all__ = ['EIGHT', 'FOUR', 'as_channels', 'to_label_map', 'organ_topology', 'topology_table', 'topology_report',
-           'CorruptionConfig', 'corrupt_labels', 'corrupt_masks', 'seeded_init_', 'MaskAutoencoder', 'one_hot_labels',
-           'fit_post_dae', 'post_process', 'ShapePriorLoss', 'ring_adjacency', 'gcn_norm', 'scaled_laplacian',
-           'GCNConv', 'ChebConv', 'ring_upsample_matrix', 'LandmarkGraphNet', 'contours_to_masks', 'fit_landmark_model',
-           'predict_landmarks', 'plausibility_table', 'compare_methods']
+           'CorruptionConfig', 'corrupt_labels', 'corrupt_masks', 'MaskAutoencoder', 'one_hot_labels', 'fit_post_dae',
+           'post_process', 'ShapePriorLoss', 'ring_adjacency', 'gcn_norm', 'scaled_laplacian', 'GCNConv', 'ChebConv',
+           'ring_upsample_matrix', 'LandmarkGraphNet', 'contours_to_masks', 'fit_landmark_model', 'predict_landmarks',
+           'plausibility_table', 'compare_methods']
 
 # %% ../nbs/22_plausibility.ipynb #a3c58b94
 def as_channels(masks, n_organs: int | None = None, name: str = "masks") -> np.ndarray:
@@ -180,23 +180,6 @@ def corrupt_masks(masks, config: CorruptionConfig | None = None, seed: int = 0) 
     return as_channels(out, ch.shape[1]) if np.asarray(masks).ndim == 4 else out.astype(np.asarray(masks).dtype)
 
 # %% ../nbs/22_plausibility.ipynb #e1f62446
-def seeded_init_(model: nn.Module, seed: int = 0) -> nn.Module:
-    "Re-initialise every conv/linear layer of `model` (PyTorch's default scheme) from a local generator seeded with `seed`; norms reset to 1/0."
-    g = torch.Generator().manual_seed(int(seed))
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            with torch.no_grad():
-                w = torch.empty(m.weight.shape)
-                nn.init.kaiming_uniform_(w, a=math.sqrt(5), generator=g)
-                m.weight.copy_(w)
-                if m.bias is not None:
-                    fan_in = nn.init._calculate_fan_in_and_fan_out(m.weight)[0 if not isinstance(m, nn.ConvTranspose2d) else 1]
-                    b = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-                    m.bias.copy_(torch.empty(m.bias.shape).uniform_(-b, b, generator=g))
-        elif isinstance(m, (nn.GroupNorm, nn.BatchNorm2d, nn.InstanceNorm2d)) and m.affine:
-            m.reset_parameters()
-    return model
-
 class MaskAutoencoder(nn.Module):
     "Convolutional autoencoder of one-hot label maps (B, n_classes, size, size) through a `latent_dim` vector; `encode` gives the shape embedding."
     def __init__(self, n_classes: int = len(ORGANS) + 1, size: int = 64, latent_dim: int = 64, base_channels: int = 16, n_down: int = 4):

@@ -5,7 +5,6 @@
 # %% ../nbs/21_segment.ipynb #51e8b917
 from __future__ import annotations
 import dataclasses
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -20,15 +19,14 @@ from .core import MedfairInputError, as_generator, resolve_device
 from .cohort import ORGANS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
 from .augment import TORCH_OPS, augment_batch
-from .train import Trainer, TrainConfig
+from .train import Trainer, TrainConfig, seeded_init_, torch_threads
 
 # %% auto #0
 __all__ = ['CLASSES', 'STRUCTURES', 'OVERLAP_PRIORITY', 'SEG_GROUP_COLS', 'SEGMENTATION_PRESETS', 'ConvBlock', 'FairUNet',
            'soft_dice_per_image', 'FairnessAwareSegmentationLoss', 'masks_to_labelmap', 'labelmap_to_masks',
            'hard_dice_per_image', 'predict_labelmaps', 'add_device_column', 'pixel_spacings', 'SegmentationEvaluation',
            'evaluate_segmentation_fairness', 'segmentation_loss_fn', 'segmentation_evaluate_fn',
-           'segmentation_batch_transform', 'seeded_init_', 'torch_threads', 'SegmentationPreset', 'SegmentationRun',
-           'train_segmentation']
+           'segmentation_batch_transform', 'SegmentationPreset', 'SegmentationRun', 'train_segmentation']
 
 # %% ../nbs/21_segment.ipynb #86e57a68
 def _norm(kind: str, ch: int) -> nn.Module:
@@ -373,32 +371,6 @@ def segmentation_batch_transform(ops: Sequence[str] = ("geometric", "xray_exposu
         r = augment_batch(batch["image"], ops, strength, generator, masks=batch.get("masks"), anatomy=anatomy)
         return {**batch, "image": r.images, "masks": r.masks}
     return transform
-
-# %% ../nbs/21_segment.ipynb #2d2f7110
-def seeded_init_(model: nn.Module, seed: int = 0) -> nn.Module:
-    "Re-initialise conv/linear weights (PyTorch's default schemes) from a seeded torch.Generator: same seed, same weights; the global RNG is untouched."
-    g = torch.Generator().manual_seed(int(seed))
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-                w = torch.empty(m.weight.shape)
-                nn.init.kaiming_uniform_(w, a=5 ** 0.5, generator=g)
-                m.weight.copy_(w)
-                if m.bias is not None:
-                    fan_in = nn.init._calculate_fan_in_and_fan_out(m.weight)[0]
-                    bound = 1 / fan_in ** 0.5 if fan_in > 0 else 0
-                    m.bias.copy_(torch.empty(m.bias.shape).uniform_(-bound, bound, generator=g))
-    return model
-
-# %% ../nbs/21_segment.ipynb #e6875a03
-@contextmanager
-def torch_threads(n: int):
-    "Run the block with `n` intra-op torch threads, then restore the previous setting."
-    if not isinstance(n, (int, np.integer)) or n < 1: raise MedfairInputError("num_threads", f"must be a positive integer, got {n!r}")
-    old = torch.get_num_threads()
-    torch.set_num_threads(int(n))
-    try: yield
-    finally: torch.set_num_threads(old)
 
 # %% ../nbs/21_segment.ipynb #513d2dda
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from medfair.cohort import CohortConfig, generate_cohort
-from medfair.plausibility import (compare_methods, fit_post_dae, post_process, seeded_init_, to_label_map, topology_report,
+from medfair.train import seeded_init_
+from medfair.plausibility import (compare_methods, fit_post_dae, post_process, to_label_map, topology_report,
                                   topology_table, _standardize)
 from medfair.segment import FairUNet, FairnessAwareSegmentationLoss
 from medfair.train import Trainer, TrainConfig, TensorDictDataset
