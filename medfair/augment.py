@@ -5,6 +5,9 @@
 # %% ../nbs/12_augment.ipynb #c09ad2eb
 from __future__ import annotations
 import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from typing import Any, Callable, Sequence
 
@@ -20,13 +23,13 @@ from .core import MedfairError, MedfairInputError, as_generator
 
 # %% auto #0
 __all__ = ['STRENGTHS', 'OPS', 'XRAY_MU', 'CT_FOV_MU', 'ANATOMIES', 'GEOM_RANGES', 'TORCH_OPS', 'POISSON_NORMAL_MIN',
-           'STAT_COLUMNS', 'ct_phantom', 'mri_phantom', 'ultrasound_phantom', 'IntRange', 'AugRecord', 'AugResult',
-           'sample_params', 'xray_exposure', 'xray_scatter', 'xray_noise', 'xray_grid', 'augment', 'replay',
-           'ct_beam_hardening', 'ct_metal', 'ct_noise', 'ct_ring', 'mri_bias', 'mri_motion', 'mri_gibbs',
-           'mri_ghosting', 'mri_spike', 'mri_rician', 'us_speckle', 'us_attenuation', 'us_shadow', 'Anatomy',
-           'bspline_matrix', 'elastic_field', 'geometric', 'BatchRecord', 'BatchResult', 'sample_batch_params',
-           'params_from_records', 'apply_batch', 'augment_batch', 'replay_batch', 'noise_sigma', 'image_stats',
-           'distribution_shift', 'GroupTracker']
+           'CPU_BLOCK_BYTES', 'STAT_COLUMNS', 'ct_phantom', 'mri_phantom', 'ultrasound_phantom', 'IntRange',
+           'AugRecord', 'AugResult', 'sample_params', 'xray_exposure', 'xray_scatter', 'xray_noise', 'xray_grid',
+           'augment', 'replay', 'ct_beam_hardening', 'ct_metal', 'ct_noise', 'ct_ring', 'mri_bias', 'mri_motion',
+           'mri_gibbs', 'mri_ghosting', 'mri_spike', 'mri_rician', 'us_speckle', 'us_attenuation', 'us_shadow',
+           'Anatomy', 'bspline_matrix', 'elastic_field', 'geometric', 'BatchRecord', 'BatchResult',
+           'sample_batch_params', 'params_from_records', 'apply_batch', 'augment_batch', 'replay_batch', 'noise_sigma',
+           'image_stats', 'distribution_shift', 'GroupTracker']
 
 # %% ../nbs/12_augment.ipynb #2e1cdc6b
 def _sl(size: int) -> np.ndarray:
@@ -386,6 +389,7 @@ def mri_gibbs(image, masks=None, keep=0.6):
     "aggressive": {"n": IntRange(2, 8), "intensity": (0.6, 1.0), "axis": IntRange(0, 1)}}, domain="nonneg")
 def mri_ghosting(image, masks=None, n=2, intensity=0.5, axis=0):
     "Ghosting: every `n`-th k-space line along `axis` (offset n//2 from DC) scaled by 1 - `intensity`."
+    if int(n) != n or n < 1: raise MedfairInputError("n", f"must be a positive integer, got {n!r}")
     N = image.shape[axis]
     lines = ((np.arange(N) - N // 2) % n) == n // 2
     s = np.where(lines, 1 - intensity, 1.0)
@@ -408,6 +412,7 @@ def mri_spike(image, masks=None, fy=0.2, fx=0.1, intensity=0.1):
                                   "aggressive": {"sigma": (0.05, 0.1)}}, stochastic=True, domain="nonneg")
 def mri_rician(image, masks=None, sigma=0.03, seed=0):
     "Rician noise: magnitude of the image plus complex Gaussian noise of std `sigma` per channel."
+    if sigma < 0: raise MedfairInputError("sigma", f"must be >= 0, got {sigma!r}")
     rng = np.random.default_rng(seed)
     n = rng.standard_normal((2,) + image.shape) * sigma
     return np.hypot(image + n[0], n[1]), masks
@@ -624,7 +629,75 @@ def _half_parts(S, n):
 def _irfft_abs(E, O, n):
     "|ifft(S X)| along the last dim from E = S_even X and O = -i S_odd X on the rfft bins of a real signal (S real)."
     re = torch.fft.irfft(E, n=n, dim=-1)
-    return re.abs_() if O is None else torch.hypot(re, torch.fft.irfft(O, n=n, dim=-1))
+    if O is None: return re.abs_()
+    im = torch.fft.irfft(O, n=n, dim=-1)
+    return re.square_().addcmul_(im, im).sqrt_()        # in place: cheaper than hypot on a new tensor
+
+def _ghost_fft(z, n, c):
+    "Ghosting of images `z` (b,C,H,W) along the last axis: `|ifft(S fft(z))|` with S = 1 - c[i] on every n[i]-th line."
+    N = z.shape[-1]
+    f = torch.arange(N, device=z.device) - N // 2
+    nn = n.to(torch.float64).reshape(-1, 1)
+    s = torch.where(torch.remainder(f, nn) == torch.floor(nn / 2), 1 - c.to(torch.float64).reshape(-1, 1), 1.0)
+    Se, So = _half_parts(s, N)
+    X = torch.fft.rfft(z, dim=-1)
+    O = X * So.to(X.dtype)[:, None, None] if bool(So.abs().max() > 0) else None
+    return _irfft_abs(X.mul_(Se.to(z.dtype)[:, None, None]), O, N)
+
+def _ghost_comb(z, n: int, c, dim):
+    """`_ghost_fft` without an FFT when `n` divides the length N along `dim`: the ghosted lines k = n//2 (mod n) are
+    then evenly spaced, and their inverse transform is the image's n copies shifted by multiples of N/n, weighted by
+    the n-th roots of unity - the ghosts at FOV/n. Exact, and one pass over the image."""
+    b, C, H, W = z.shape
+    q, r = z.shape[dim] // n, n // 2
+    th = 2 * math.pi * torch.arange(n, dtype=torch.float64, device=z.device) * r / n
+    cs, sn = torch.cos(th).to(z.dtype).reshape(-1, 1), torch.sin(th).to(z.dtype).reshape(-1, 1)
+    zb = z.reshape(b, C, H, n, q) if dim == -1 else z.reshape(b, C, 1, n, q * W)         # the n blocks of N/n on dim -2
+    def wsum(w):   # sum over the blocks m of w[m] z_m
+        return torch.matmul(w.reshape(1, -1), zb) if dim == -2 else (zb * w).sum(-2, keepdim=True)
+    k = (c.to(torch.float64) / n).to(z.dtype).reshape(-1, 1, 1, 1, 1)
+    # ghost g on block j: (1/n) e^{i th_j} A with A = sum_m e^{-i th_m} z_m; output |z - c g|
+    if 2 * r == n:                                      # even n: th_m = pi m, weights +-1, a real ghost
+        y = torch.addcmul(zb, -k * cs, wsum(cs)).abs_()
+    else:
+        Ar, Ai = wsum(cs), wsum(-sn)
+        re = torch.addcmul(zb, -k, cs * Ar - sn * Ai)
+        im = (sn * Ar).addcmul_(cs, Ai).mul_(k)
+        y = re.square_().addcmul_(im, im).sqrt_()
+    return y.reshape(b, C, H, W)
+
+_POOLS: dict = {}
+
+def _pool(n: int):
+    "A thread pool of `n` workers for the CPU batched ops (one per process: rebuilt after a fork, e.g. in DataLoader workers)."
+    key = (os.getpid(), n)
+    if key not in _POOLS:
+        _POOLS.clear()
+        _POOLS[key] = ThreadPoolExecutor(n, thread_name_prefix="medfair-aug")
+    return _POOLS[key]
+
+def _parallel(fn, items):
+    "Call `fn(item)` for every item on torch's intra-op thread count (a thread pool; torch releases the GIL in its ops)."
+    items = list(items)
+    t = min(torch.get_num_threads(), len(items))
+    nested = threading.current_thread().name.startswith("medfair-aug")   # a worker never waits on its own pool
+    if t > 1 and not nested: list(_pool(t).map(fn, items))
+    else:
+        for it in items: fn(it)
+
+def _streams(n: int, g, work):
+    """Call `work(i, g_i)` for i < n with one CPU generator per item, each seeded from `g`. torch's CPU generator is
+    serial; the items run in parallel on torch's intra-op thread count, and the result depends on `g`'s state only,
+    not on the number of threads (replay is exact on any machine)."""
+    seeds = torch.randint(0, 2 ** 62, (n,), generator=g).tolist()
+    _parallel(lambda i: work(i, torch.Generator().manual_seed(seeds[i])), range(n))
+
+def _randn(shape, g, device, dtype):
+    "Standard normal variates of `shape` from `g`; on the CPU one parallel stream per slice along dim 0 (`_streams`)."
+    if torch.device(device).type != "cpu": return torch.randn(shape, generator=g, device=device, dtype=dtype)
+    out = torch.empty(shape, dtype=dtype)
+    _streams(shape[0], g, lambda i, gi: out[i].normal_(generator=gi))
+    return out
 
 POISSON_NORMAL_MIN = 50.0   # torch X-ray noise: Gaussian approximation of Poisson when every rate is at least this
 
@@ -668,11 +741,34 @@ def _sample(x, grid, mode="bilinear"):
     return F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=True)
 
 # %% ../nbs/12_augment.ipynb #15018b6f
+CPU_BLOCK_BYTES = 2 << 20   # on the CPU, cache-hungry ops run on blocks of images of about this size (cache blocking)
+_CPU_BLOCKED = ("xray_scatter", "mri_bias", "mri_motion", "mri_gibbs", "mri_spike", "geometric")   # mri_ghosting blocks its FFTs itself
+_SHARED_PARAMS = ("seed", "order", "n_moves", "n_ctrl", "lr_swap", "mask_mode")     # the same for every image
+
+def _cpu_block(x) -> int:
+    "Images per cache block of `x` on the CPU (the whole batch on other devices)."
+    return max(1, CPU_BLOCK_BYTES // (x[0].numel() * x.element_size())) if x.device.type == "cpu" else len(x)
+
 def apply_batch(x, op: str, params: dict, masks=None, generator=None):
     "Apply batched `op` with per-image `params` to `x` (B,C,H,W) on its device; returns (images, masks)."
     if not torch.is_tensor(x) or x.ndim != 4 or not x.is_floating_point():
         raise MedfairInputError("x", f"expected a floating B x C x H x W tensor, got {getattr(x, 'shape', type(x))}")
     if op not in TORCH_OPS: raise MedfairInputError("op", f"no batched version of {op!r}; batched ops: {TORCH_OPS}")
+    B, k = len(x), _cpu_block(x)
+    if op not in _CPU_BLOCKED or B <= k: return _apply_batch(x, op, params, masks, generator)
+    params = {key: (torch.as_tensor(v) if key not in _SHARED_PARAMS and v is not None and not torch.is_tensor(v) else v)
+              for key, v in params.items()}
+    out, mo = torch.empty_like(x), (None if masks is None else torch.empty_like(masks))
+    def block(i):                                      # per-image math: blocks give the same images, faster
+        P = {key: (v[i:i + k] if key not in _SHARED_PARAMS and torch.is_tensor(v) and v.ndim and len(v) == B else v)
+             for key, v in params.items()}
+        o, m = _apply_batch(x[i:i + k], op, P, None if masks is None else masks[i:i + k], generator)
+        out[i:i + k] = o
+        if mo is not None: mo[i:i + k] = m
+    _parallel(block, range(0, B, k))
+    return out, mo
+
+def _apply_batch(x, op, params, masks, generator):
     B, C, H, W = x.shape
     dev, dt = x.device, x.dtype
     P = {k: (v.to(dev) if torch.is_tensor(v) else v) for k, v in params.items()}
@@ -690,10 +786,10 @@ def apply_batch(x, op: str, params: dict, masks=None, generator=None):
         n0, e = 10.0 ** _bc(P["log10_n0"], x), _bc(P["electronic"], x)
         lam = _t_to_I(x).mul_(n0)
         if float(lam.min()) >= POISSON_NORMAL_MIN:   # Poisson(lam) + N(0, e^2) ~ N(lam, lam + e^2): one draw
-            z = torch.randn(x.shape, generator=g, device=dev, dtype=dt)
+            z = _randn(x.shape, g, dev, dt)
             counts = z.mul_(torch.add(lam, e * e).sqrt_()).add_(lam)
         else:
-            counts = torch.poisson(lam, generator=g).add_(e * torch.randn(x.shape, generator=g, device=dev, dtype=dt))
+            counts = torch.poisson(lam, generator=g).add_(e * _randn(x.shape, g, dev, dt))
         return _t_from_I_(counts.clamp_(min=0.5).div_(n0)), masks
     if op == "xray_grid":
         ax = torch.as_tensor(P["axis"], device=dev).reshape(-1, 1)
@@ -739,20 +835,21 @@ def apply_batch(x, op: str, params: dict, masks=None, generator=None):
         return lowpass(lowpass(x, W).mT, H).abs_().mT.contiguous(), masks
     if op == "mri_ghosting":
         n, ax, inten = (torch.as_tensor(P[k], device=dev).reshape(-1) for k in ("n", "axis", "intensity"))
-        out = torch.empty_like(x)
-        for a in (0, 1):                               # images ghosted along rows are transposed: all FFTs run along the last axis
-            idx = (ax == a).nonzero().reshape(-1)
-            if len(idx) == 0: continue
-            z = x[idx].mT if a == 0 else x[idx]
-            N = z.shape[-1]
-            f = torch.arange(N, device=dev) - N // 2
-            nn = n[idx].to(torch.float64).reshape(-1, 1)
-            s = torch.where(torch.remainder(f, nn) == torch.floor(nn / 2), 1 - inten[idx].to(torch.float64).reshape(-1, 1), 1.0)
-            Se, So = _half_parts(s, N)
-            X = torch.fft.rfft(z, dim=-1)
-            O = X * So.to(X.dtype)[:, None, None] if bool(So.abs().max() > 0) else None
-            y = _irfft_abs(X.mul_(Se.to(dt)[:, None, None]), O, N)
-            out[idx] = y.mT if a == 0 else y
+        if bool((n < 1).any()) or bool((n != n.round()).any()): raise MedfairInputError("n", f"must be positive integers, got {n.tolist()}")
+        groups = {}                                     # images sharing an axis and an n that divides it: no FFT
+        for i, (ni, ai) in enumerate(zip(n.long().tolist(), ax.tolist())):
+            N = (H, W)[int(ai)]
+            groups.setdefault((int(ai), ni if N % ni == 0 else "fft", ni % 2 if N % ni else 0), []).append(i)
+        out, blk = torch.empty_like(x), _cpu_block(x)
+        def work(item):
+            a, key, ids = item
+            idx = torch.tensor(ids, device=dev)
+            if key == "fft":   # columns through the transposed views: the gather is the transpose, the FFTs run on rows
+                xv, ov = (x.mT, out.mT) if a == 0 else (x, out)
+                ov.index_copy_(0, idx, _ghost_fft(torch.index_select(xv, 0, idx), n[idx], inten[idx]))
+            else:
+                out.index_copy_(0, idx, _ghost_comb(torch.index_select(x, 0, idx), key, inten[idx], -2 if a == 0 else -1))
+        _parallel(work, [(a, key, ids[j:j + blk]) for (a, key, _), ids in groups.items() for j in range(0, len(ids), blk)])
         return out, masks
     if op == "mri_spike":
         u, v = torch.round(_col(P["fy"], dev) * H), torch.round(_col(P["fx"], dev) * W)
@@ -763,12 +860,21 @@ def apply_batch(x, op: str, params: dict, masks=None, generator=None):
         Rr = torch.stack([torch.cos(px), torch.sin(px)], 1).to(dt)                         # (B, 2, W)
         re = torch.matmul(L[..., :2], Rr)[:, None]                                         # cos(py + px): a rank-2 product
         im = torch.matmul(L[..., 2:], Rr)[:, None]                                         # sin(py + px)
-        return torch.hypot(torch.addcmul(x, a, re), im * a), masks
+        y = torch.addcmul(x, a, re)
+        return torch.hypot(y, im.mul_(a) if C == 1 else im * a, out=y), masks             # no more full-size temporaries
     if op == "mri_rician":
         g = _torch_gen(generator, dev)
-        s = _bc(P["sigma"], x)
-        n = torch.randn((2,) + tuple(x.shape), generator=g, device=dev, dtype=dt).mul_(s)
-        return torch.hypot(n[0].add_(x), n[1]), masks
+        sig = torch.as_tensor(P["sigma"]).reshape(-1)
+        if bool((sig < 0).any()): raise MedfairInputError("sigma", f"must be >= 0, got {sig.tolist()}")
+        if dev.type != "cpu":
+            n = torch.randn((2,) + tuple(x.shape), generator=g, device=dev, dtype=dt).mul_(_bc(sig, x))
+            return torch.hypot(n[0].add_(x), n[1]), masks
+        out, sl = torch.empty_like(x), sig.tolist()
+        def work(i, gi):   # one image at a time, in cache: complex Gaussian noise of std sigma_i, then the magnitude
+            n = torch.empty((2,) + tuple(x.shape[1:]), dtype=dt).normal_(0, sl[i], generator=gi)
+            torch.hypot(n[0].add_(x[i]), n[1], out=out[i])
+        _streams(B, g, work)
+        return out, masks
     # geometric: one grid (affine + B-spline elastic field), one grid_sample for the image and its masks
     A, b = _t_rigid_inverse((H, W), P["angle"].to(torch.float64), P["ty"].to(torch.float64), P["tx"].to(torch.float64),
                             P["scale"].to(torch.float64), P["flip_lr"], P["flip_ud"])
