@@ -626,23 +626,24 @@ def _half_parts(S, n):
     pos, neg = S[..., (f + n // 2) % n], S[..., (n // 2 - f) % n]
     return (pos + neg) / 2, (neg - pos) * 0.5j
 
-def _irfft_abs(E, O, n):
-    "|ifft(S X)| along the last dim from E = S_even X and O = -i S_odd X on the rfft bins of a real signal (S real)."
-    re = torch.fft.irfft(E, n=n, dim=-1)
+def _irfft_abs(E, O, n, dim=-1):
+    "|ifft(S X)| along `dim` from E = S_even X and O = -i S_odd X on the rfft bins of a real signal (S real)."
+    re = torch.fft.irfft(E, n=n, dim=dim)
     if O is None: return re.abs_()
-    im = torch.fft.irfft(O, n=n, dim=-1)
+    im = torch.fft.irfft(O, n=n, dim=dim)
     return re.square_().addcmul_(im, im).sqrt_()        # in place: cheaper than hypot on a new tensor
 
-def _ghost_fft(z, n, c):
-    "Ghosting of images `z` (b,C,H,W) along the last axis: `|ifft(S fft(z))|` with S = 1 - c[i] on every n[i]-th line."
-    N = z.shape[-1]
+def _ghost_fft(z, n, c, dim):
+    "Ghosting of images `z` (b,C,H,W) along `dim` (-2 or -1): `|ifft(S fft(z))|` with S = 1 - c[i] on every n[i]-th line."
+    N = z.shape[dim]
     f = torch.arange(N, device=z.device) - N // 2
     nn = n.to(torch.float64).reshape(-1, 1)
     s = torch.where(torch.remainder(f, nn) == torch.floor(nn / 2), 1 - c.to(torch.float64).reshape(-1, 1), 1.0)
     Se, So = _half_parts(s, N)
-    X = torch.fft.rfft(z, dim=-1)
-    O = X * So.to(X.dtype)[:, None, None] if bool(So.abs().max() > 0) else None
-    return _irfft_abs(X.mul_(Se.to(z.dtype)[:, None, None]), O, N)
+    sh = (-1, 1, N // 2 + 1, 1) if dim == -2 else (-1, 1, 1, N // 2 + 1)
+    X = torch.fft.rfft(z, dim=dim)    # along columns too: a strided FFT is 2x faster than transposing in and out
+    O = X * So.to(X.dtype).reshape(sh) if bool(So.abs().max() > 0) else None
+    return _irfft_abs(X.mul_(Se.to(z.dtype).reshape(sh)), O, N, dim)
 
 def _ghost_comb(z, n: int, c, dim):
     """`_ghost_fft` without an FFT when `n` divides the length N along `dim`: the ghosted lines k = n//2 (mod n) are
@@ -653,8 +654,10 @@ def _ghost_comb(z, n: int, c, dim):
     th = 2 * math.pi * torch.arange(n, dtype=torch.float64, device=z.device) * r / n
     cs, sn = torch.cos(th).to(z.dtype).reshape(-1, 1), torch.sin(th).to(z.dtype).reshape(-1, 1)
     zb = z.reshape(b, C, H, n, q) if dim == -1 else z.reshape(b, C, 1, n, q * W)         # the n blocks of N/n on dim -2
-    def wsum(w):   # sum over the blocks m of w[m] z_m
-        return torch.matmul(w.reshape(1, -1), zb) if dim == -2 else (zb * w).sum(-2, keepdim=True)
+    def wsum(w):   # sum over the blocks m of w[m] z_m: n strided views, one pass over the image
+        acc = zb[..., :1, :] * w[0]
+        for m in range(1, n): acc.add_(zb[..., m:m + 1, :], alpha=float(w[m]))
+        return acc
     k = (c.to(torch.float64) / n).to(z.dtype).reshape(-1, 1, 1, 1, 1)
     # ghost g on block j: (1/n) e^{i th_j} A with A = sum_m e^{-i th_m} z_m; output |z - c g|
     if 2 * r == n:                                      # even n: th_m = pi m, weights +-1, a real ghost
@@ -669,11 +672,20 @@ def _ghost_comb(z, n: int, c, dim):
 _POOLS: dict = {}
 
 def _pool(n: int):
-    "A thread pool of `n` workers for the CPU batched ops (one per process: rebuilt after a fork, e.g. in DataLoader workers)."
+    """A thread pool of `n` workers for the CPU batched ops (one per process: rebuilt after a fork, e.g. in DataLoader
+    workers). Each worker runs torch single-threaded: the parallelism is the pool's, and n workers each asking for n
+    intra-op threads would oversubscribe the cores (measured 1.5x slower)."""
     key = (os.getpid(), n)
     if key not in _POOLS:
+        for (pid, _), old in list(_POOLS.items()):
+            if pid == key[0]: old.shutdown(wait=False)
         _POOLS.clear()
-        _POOLS[key] = ThreadPoolExecutor(n, thread_name_prefix="medfair-aug")
+        main = torch.get_num_threads()
+        pool = ThreadPoolExecutor(n, thread_name_prefix="medfair-aug", initializer=torch.set_num_threads, initargs=(1,))
+        ready = threading.Barrier(n)
+        list(pool.map(lambda _: ready.wait(), range(n)))   # start and initialise every worker now, then ...
+        torch.set_num_threads(main)                      # ... undo set_num_threads(1)'s change of torch's process default
+        _POOLS[key] = pool
     return _POOLS[key]
 
 def _parallel(fn, items):
@@ -829,10 +841,11 @@ def _apply_batch(x, op, params, masks, generator):
         return _irfft_abs(E, O, H).mT.contiguous(), masks
     if op == "mri_gibbs":
         keep = _col(P["keep"], dev)
-        def lowpass(z, n):   # the box along the last axis: symmetric, so a real filter on the half spectrum
-            m = (torch.arange(n // 2 + 1, device=dev) <= keep * n / 2).to(dt)[:, None, None, :]
-            return torch.fft.irfft(torch.fft.rfft(z, dim=-1).mul_(m), n=n, dim=-1)
-        return lowpass(lowpass(x, W).mT, H).abs_().mT.contiguous(), masks
+        def lowpass(z, n, dim):   # the box along `dim`: symmetric, so a real filter on the half spectrum
+            m = (torch.arange(n // 2 + 1, device=dev) <= keep * n / 2).to(dt)
+            m = m[:, None, :, None] if dim == -2 else m[:, None, None, :]
+            return torch.fft.irfft(torch.fft.rfft(z, dim=dim).mul_(m), n=n, dim=dim)
+        return lowpass(lowpass(x, W, -1), H, -2).abs_(), masks   # strided column FFTs: no transposed copies
     if op == "mri_ghosting":
         n, ax, inten = (torch.as_tensor(P[k], device=dev).reshape(-1) for k in ("n", "axis", "intensity"))
         if bool((n < 1).any()) or bool((n != n.round()).any()): raise MedfairInputError("n", f"must be positive integers, got {n.tolist()}")
@@ -843,12 +856,10 @@ def _apply_batch(x, op, params, masks, generator):
         out, blk = torch.empty_like(x), _cpu_block(x)
         def work(item):
             a, key, ids = item
-            idx = torch.tensor(ids, device=dev)
-            if key == "fft":   # columns through the transposed views: the gather is the transpose, the FFTs run on rows
-                xv, ov = (x.mT, out.mT) if a == 0 else (x, out)
-                ov.index_copy_(0, idx, _ghost_fft(torch.index_select(xv, 0, idx), n[idx], inten[idx]))
-            else:
-                out.index_copy_(0, idx, _ghost_comb(torch.index_select(x, 0, idx), key, inten[idx], -2 if a == 0 else -1))
+            idx, dim = torch.tensor(ids, device=dev), (-2 if a == 0 else -1)
+            z = torch.index_select(x, 0, idx)
+            y = _ghost_fft(z, n[idx], inten[idx], dim) if key == "fft" else _ghost_comb(z, key, inten[idx], dim)
+            for j, i in enumerate(ids): out[i].copy_(y[j])   # per-image copies: several times faster than index_copy_
         _parallel(work, [(a, key, ids[j:j + blk]) for (a, key, _), ids in groups.items() for j in range(0, len(ids), blk)])
         return out, masks
     if op == "mri_spike":
