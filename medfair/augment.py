@@ -671,6 +671,11 @@ def _ghost_comb(z, n: int, c, dim):
 
 _POOLS: dict = {}
 
+def _single_threaded():
+    "Thread-pool initializer: torch ops in this thread use one intra-op thread."
+    torch.get_num_threads()          # torch's lazy per-thread setup runs on first use and would undo the next line
+    torch.set_num_threads(1)
+
 def _pool(n: int):
     """A thread pool of `n` workers for the CPU batched ops (one per process: rebuilt after a fork, e.g. in DataLoader
     workers). Each worker runs torch single-threaded: the parallelism is the pool's, and n workers each asking for n
@@ -681,7 +686,7 @@ def _pool(n: int):
             if pid == key[0]: old.shutdown(wait=False)
         _POOLS.clear()
         main = torch.get_num_threads()
-        pool = ThreadPoolExecutor(n, thread_name_prefix="medfair-aug", initializer=torch.set_num_threads, initargs=(1,))
+        pool = ThreadPoolExecutor(n, thread_name_prefix="medfair-aug", initializer=_single_threaded)
         ready = threading.Barrier(n)
         list(pool.map(lambda _: ready.wait(), range(n)))   # start and initialise every worker now, then ...
         torch.set_num_threads(main)                      # ... undo set_num_threads(1)'s change of torch's process default
