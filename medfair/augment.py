@@ -869,14 +869,14 @@ def _apply_batch(x, op, params, masks, generator):
             groups.setdefault((int(ai), ni if N % ni == 0 else "fft", ni % 2 if N % ni else 0), []).append(i)
         out, blk = torch.empty_like(x), _cpu_block(x)
         def work(item):
-            a, key, ids = item
+            a, key, ids, _ = item
             idx, dim = torch.tensor(ids, device=dev), (-2 if a == 0 else -1)
             z = torch.index_select(x, 0, idx)
             y = _ghost_fft(z, n[idx], inten[idx], dim) if key == "fft" else _ghost_comb(z, key, inten[idx], dim)
             for j, i in enumerate(ids): out[i].copy_(y[j])   # per-image copies: several times faster than index_copy_
         items = [(a, key, ids[j:j + blk], par) for (a, key, par), ids in groups.items() for j in range(0, len(ids), blk)]
         items.sort(key=lambda it: -len(it[2]) * (2 + it[3] if it[1] == "fft" else 1))   # longest first: the workers finish together
-        _parallel(lambda it: work(it[:3]), items)
+        _parallel(work, items)
         return out, masks
     if op == "mri_spike":
         u, v = torch.round(_col(P["fy"], dev) * H), torch.round(_col(P["fx"], dev) * W)
