@@ -764,8 +764,6 @@ def _grid(theta, H, W, dtype, transposed=False):
 def _sample(x, grid, mode="bilinear"):
     return F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=True)
 
-def _cdtype(dt): return (torch.ones((), dtype=dt) * 1j).dtype   # the complex dtype of real dtype `dt`
-
 def _motion_plan(P, H, W, dt, dev):
     """For batched `mri_motion`: per image and pose m = 1..M, the normalised theta (B, M, 2, 3) of its moved copy and
     the even and odd weights (B, M, 1, 1, H//2+1) of the k-space rows it acquired on the rfft bins (`_half_parts` of
@@ -778,7 +776,7 @@ def _motion_plan(P, H, W, dt, dev):
     seg = (rows[None, :, None] >= times[:, None, :]).sum(-1)                               # (B, H) pose of each row
     onehot = (seg[:, None, :] == torch.arange(1, M + 1, device=dev)[None, :, None]).to(torch.float64)   # (B, M, H)
     w, v = _half_parts(onehot, H)
-    return theta, w.to(dt)[:, :, None, None], v.to(_cdtype(dt))[:, :, None, None]
+    return theta, w.to(dt)[:, :, None, None], v.to(torch.promote_types(dt, torch.complex64))[:, :, None, None]
 
 def _motion_block(x, theta, w, v, out):
     """Batched `mri_motion` of images `x` (b, C, H, W) into `out`. The row weights of the M + 1 poses sum to one, so
@@ -809,8 +807,6 @@ def _t_motion(x, P):
     _parallel(lambda i: _motion_block(x[i:i + k], theta[i:i + k], w[i:i + k], v[i:i + k] if odd else None, out[i:i + k]),
               range(0, B, k))
     return out
-
-
 
 # %% ../nbs/12_augment.ipynb #15018b6f
 CPU_BLOCK_BYTES = 2 << 20   # on the CPU, cache-hungry ops run on blocks of images of about this size (cache blocking)
@@ -856,21 +852,17 @@ def _apply_batch(x, op, params, masks, generator):
     if op == "xray_noise":
         g = _torch_gen(generator, dev)
         n0, e = 10.0 ** _bc(P["log10_n0"], x), _bc(P["electronic"], x)
-        if dev.type == "cpu" and float((_t_to_I(x.reshape(B, -1).amax(1)) * n0.reshape(-1)).min()) >= POISSON_NORMAL_MIN:
-            out = torch.empty_like(x)   # the Gaussian case below, one image at a time in cache (`_randn`'s streams)
-            def work(i, gi):
-                lam = _t_to_I(x[i]).mul_(n0[i])
-                counts = out[i].normal_(generator=gi).mul_(torch.add(lam, e[i] * e[i]).sqrt_()).add_(lam)
-                _t_from_I_(counts.clamp_(min=0.5).div_(n0[i]))
-            _streams(B, g, work)
+        def counts(p, n0_, e_, z):   # Poisson(lam) + N(0, e^2) ~ N(lam, lam + e^2): one standard normal z per pixel
+            lam = _t_to_I(p).mul_(n0_)
+            return _t_from_I_(z.mul_(torch.add(lam, e_ * e_).sqrt_()).add_(lam).clamp_(min=0.5).div_(n0_))
+        if float((_t_to_I(x.reshape(B, -1).amax(1)) * n0.reshape(-1)).min()) >= POISSON_NORMAL_MIN:   # fewest photons
+            if dev.type != "cpu": return counts(x, n0, e, _randn(x.shape, g, dev, dt)), masks
+            out = torch.empty_like(x)   # on the CPU one image at a time, in cache, on `_randn`'s per-image streams
+            _streams(B, g, lambda i, gi: counts(x[i], n0[i], e[i], out[i].normal_(generator=gi)))
             return out, masks
         lam = _t_to_I(x).mul_(n0)
-        if float(lam.min()) >= POISSON_NORMAL_MIN:   # Poisson(lam) + N(0, e^2) ~ N(lam, lam + e^2): one draw
-            z = _randn(x.shape, g, dev, dt)
-            counts = z.mul_(torch.add(lam, e * e).sqrt_()).add_(lam)
-        else:
-            counts = torch.poisson(lam, generator=g).add_(e * _randn(x.shape, g, dev, dt))
-        return _t_from_I_(counts.clamp_(min=0.5).div_(n0)), masks
+        c = torch.poisson(lam, generator=g).add_(e * _randn(x.shape, g, dev, dt))
+        return _t_from_I_(c.clamp_(min=0.5).div_(n0)), masks
     if op == "xray_grid":
         ax = torch.as_tensor(P["axis"], device=dev).reshape(-1, 1)
         d, per, ph = (_col(P[k], dev) for k in ("depth", "period", "phase"))
