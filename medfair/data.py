@@ -22,7 +22,7 @@ from .cohort import LABELS, ORGANS, CohortConfig, generate_cohort
 # %% auto #0
 __all__ = ['AGE_BINS', 'AGE_GROUPS', 'SAMPLE_SEED', 'SAMPLE_N', 'SAMPLE_SIZE', 'age_to_group', 'normalize_sex', 'save_mask',
            'load_mask', 'save_landmarks', 'load_landmarks', 'CXRDataset', 'save_cohort_folder', 'stratified_split',
-           'make_data_samples', 'file_digests']
+           'make_data_samples', 'file_digests', 'compare_sample_folders']
 
 # %% ../nbs/02_data.ipynb #cf720fd4
 AGE_BINS = (18, 40, 60, 80)
@@ -263,3 +263,37 @@ def _main(argv=None):
         print(f"wrote {len(df)} subjects to {a.folder}")
 
 if __name__ == "__main__" and "__file__" in globals(): _main()  # `python -m medfair.data ...`, not inside a notebook
+
+# %% ../nbs/02_data.ipynb #0656724e
+def _dicom_diff(a: Path, b: Path, pixel_tol: int, max_fraction: float) -> list[str]:
+    "Violations of the cross-machine contract between two DICOM files (headers exact, pixels within tolerance)."
+    import pydicom
+    da, db = pydicom.dcmread(a), pydicom.dcmread(b)
+    out = []
+    if da.file_meta != db.file_meta: out.append("file meta differs")
+    ka = {e.tag for e in da if e.tag != 0x7FE00010}; kb = {e.tag for e in db if e.tag != 0x7FE00010}
+    if ka != kb: out.append(f"header tags differ: {sorted(str(t) for t in ka ^ kb)[:5]}")
+    for t in sorted(ka & kb):
+        if da[t] != db[t]: out.append(f"header element {da[t].keyword or t} differs: {da[t].value!r} vs {db[t].value!r}")
+    pa, pb = da.pixel_array.astype(np.int64), db.pixel_array.astype(np.int64)
+    if pa.shape != pb.shape: return out + [f"pixel shape {pa.shape} vs {pb.shape}"]
+    d = np.abs(pa - pb)
+    if d.max(initial=0) > pixel_tol: out.append(f"pixel difference up to {d.max()} stored levels (tolerance {pixel_tol})")
+    frac = float((d > 0).mean()) if d.size else 0.0
+    if frac > max_fraction: out.append(f"{frac:.4%} of pixels differ (tolerance {max_fraction:.2%})")
+    return out
+
+def compare_sample_folders(reference, candidate, *, pixel_tol: int = 1, max_fraction: float = 1e-3,
+                           ignore: Sequence[str] = ("README.md",)) -> list[str]:
+    "Violations of the cross-machine determinism contract between two sample folders ([] = within it)."
+    reference, candidate = Path(reference), Path(candidate)
+    for f in (reference, candidate):
+        if not f.is_dir(): raise MedfairInputError(str(f), "is not a folder")
+    da = {k: v for k, v in file_digests(reference).items() if k not in ignore}
+    db = {k: v for k, v in file_digests(candidate).items() if k not in ignore}
+    out = [f"{k}: only in {reference if k in da else candidate}" for k in sorted(da.keys() ^ db.keys())]
+    for k in sorted(da.keys() & db.keys()):
+        if da[k] == db[k]: continue
+        if k.endswith(".dcm"): out += [f"{k}: {m}" for m in _dicom_diff(reference / k, candidate / k, pixel_tol, max_fraction)]
+        else: out.append(f"{k}: bytes differ (only DICOM pixel data may differ across machines)")
+    return out

@@ -1,4 +1,4 @@
-"""The committed data sample: regenerable byte for byte, and loadable by CXRDataset.from_folder."""
+"""The committed data sample: regenerable within the determinism contract, and loadable by CXRDataset.from_folder."""
 import subprocess
 import sys
 
@@ -10,18 +10,19 @@ from conftest import ROOT, tool_env
 SAMPLES = ROOT / "data_samples"
 
 
-def test_data_samples_regenerate_byte_for_byte(tmp_path):
-    "The README's one command (`python -m medfair.data make-samples DIR`) rewrites every committed file exactly (sha256)."
-    from medfair.data import file_digests
+def test_data_samples_regenerate_within_contract(tmp_path):
+    """The README's one command (`python -m medfair.data make-samples DIR`) rewrites the committed sample within the
+    cross-machine determinism contract: every non-DICOM file and every DICOM header byte-identical, pixel values within
+    one stored gray level in at most 0.1 % of pixels (numpy's vectorised float maths rounds differently on other CPUs).
+    Bit-identity on one machine is tested separately (the notebook 02_data generates the sample twice)."""
+    from medfair.data import compare_sample_folders, file_digests
     out = tmp_path / "samples"
     r = subprocess.run([sys.executable, "-m", "medfair.data", "make-samples", str(out)], cwd=ROOT, env=tool_env(),
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
-    committed = {k: v for k, v in file_digests(SAMPLES).items() if k != "README.md"}
-    regenerated = file_digests(out)
-    assert committed, "data_samples/ is empty"
-    differ = sorted(k for k in committed.keys() | regenerated.keys() if committed.get(k) != regenerated.get(k))
-    assert not differ, f"data_samples/ differs from a regeneration in {len(differ)} file(s), e.g. {differ[:5]}"
+    assert any(k.endswith(".dcm") for k in file_digests(SAMPLES)), "data_samples/ holds no DICOM"
+    violations = compare_sample_folders(SAMPLES, out)
+    assert not violations, f"data_samples/ differs from a regeneration beyond the contract: {violations[:10]}"
     assert "README.md" in file_digests(SAMPLES)
 
 
