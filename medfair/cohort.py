@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,11 +18,15 @@ from .core import MedfairInputError
 
 # %% auto #0
 __all__ = ['LABELS', 'FINDINGS', 'ORGANS', 'N_LANDMARKS', 'SEXES', 'AGE_GROUPS', 'AGE_RANGES', 'CTR_THRESHOLD', 'LANDMARK_INDEX',
-           'N_LANDMARKS_TOTAL', 'SITES', 'DEFAULT_AGE_WEIGHTS', 'DEFAULT_SITE_MIX', 'DEFAULT_PREVALENCE', 'N_CTRL',
-           'N_DENSE_HEART', 'Q_REF', 'SCATTER_SIGMA_MM', 'LUNG_EDGE_SIGMA_MM', 'age_group', 'SiteSpec', 'group_keys',
-           'resolve_group', 'CohortConfig', 'polygon_mask', 'closed_spline', 'sample_anatomy', 'organ_contours',
-           'cardiothoracic_ratio', 'magnifications', 'attenuation_coefficients', 'lowpass', 'detector_counts',
-           'process_counts', 'to_stored', 'render_subject', 'simulate_subject', 'Cohort', 'generate_cohort']
+           'N_LANDMARKS_TOTAL', 'SiteSpec', 'DEVICES', 'CARE_SETTINGS', 'SITES', 'RACES', 'INSURANCES', 'VIEWS',
+           'PATIENT_CLASSES', 'DEFAULT_AGE_WEIGHTS', 'DEFAULT_RACE_WEIGHTS', 'DEFAULT_INSURANCE_MIX',
+           'DEFAULT_SITE_MIX', 'DEFAULT_PREVALENCE', 'ALL_ATTRIBUTES', 'N_CTRL', 'N_DENSE_HEART', 'Q_REF',
+           'SCATTER_SIGMA_MM', 'LUNG_EDGE_SIGMA_MM', 'REFERENCE_DEPTH_MM', 'SUPINE', 'INSTANCE_CATEGORIES',
+           'INSTANCE_ATTRIBUTES', 'age_group', 'DeviceSpec', 'CareSetting', 'attribute_values', 'parse_group_key',
+           'GroupMap', 'resolve_group', 'CohortConfig', 'polygon_mask', 'closed_spline', 'sample_anatomy',
+           'organ_contours', 'cardiothoracic_ratio', 'magnifications', 'attenuation_coefficients', 'lowpass',
+           'detector_counts', 'process_counts', 'to_stored', 'render_subject', 'exam_technique', 'simulate_subject',
+           'mask_to_rle', 'rle_to_mask', 'Cohort', 'generate_cohort']
 
 # %% ../nbs/00_cohort.ipynb #b7e6c04b
 LABELS = ('consolidation', 'nodule', 'cardiomegaly', 'no_finding')
@@ -50,15 +54,15 @@ def age_group(age: float) -> str:
 
 # %% ../nbs/00_cohort.ipynb #bfde952e
 @dataclass(frozen=True)
-class SiteSpec:
-    "One acquisition device: DICOM identity, technique factors, detector and processing."
+class DeviceSpec:
+    "One acquisition device (a model of one manufacturer): DICOM identity, detector, processing and its exam protocol."
     manufacturer: str
     model: str
-    modality: str                 # DICOM modality: 'DX' (digital radiography) or 'CR' (computed radiography)
-    view: str                     # 'PA' (erect, beam enters the back) or 'AP' (beam enters the front)
-    kvp: float                    # tube voltage: higher kVp = more penetration, less bone contrast
-    mas: float                    # tube current-time product: dose is proportional to it
-    sid_mm: float                 # source-to-image distance: sets the geometric magnification
+    modality: str                 # DICOM modality: 'DX' (digital radiography) or 'CR' (computed radiography, storage-phosphor plates)
+    view: str                     # protocol view: 'PA' (erect, beam enters the back) or 'AP' (supine/seated, beam enters the front)
+    kvp: float                    # protocol tube voltage: higher kVp = more penetration, less bone contrast
+    mas: float                    # protocol tube current-time product for a 22 cm deep chest: dose is proportional to it
+    sid_mm: float                 # protocol source-to-image distance: sets the geometric magnification
     fov_mm: float                 # square field of view of the detector
     bits_stored: int              # detector bit depth
     photometric: str              # 'MONOCHROME2' (dense = high values) or 'MONOCHROME1' (dense = low)
@@ -70,23 +74,31 @@ class SiteSpec:
     grid_period_px: float = 3.0        # its period in stored pixels
     window: tuple = (0.2, 4.0)         # log-signal range the detector processing maps onto the stored range
     gamma: float = 1.0                 # processing-curve exponent
-    lesion_contrast: float = 1.0       # presentation: multiplier of lesion density on this device
+    lesion_contrast: float = 1.0       # presentation: multiplier of lesion density in this exam (supine AP: fluid layers)
     inspiration: float = 1.0           # lung height factor (supine patients inspire less)
+    portable: bool = False             # a mobile unit brought to the bed (AP, no fixed grid, short SID) vs a fixed room
+    aec: bool = True                   # automatic exposure control: mAs follows the patient's size; else a manual chart
+
+    @property
+    def detector(self) -> str:
+        "'CR' (storage-phosphor plate read out by a laser) or 'DR' (flat-panel digital radiography)."
+        return 'CR' if self.modality == 'CR' else 'DR'
 
     def pixel_spacing(self, image_size: int) -> float:
         "Pixel spacing in mm for an `image_size` x `image_size` image."
         return self.fov_mm / image_size
 
-    def validate(self, name: str = "site"):
+    def validate(self, name: str = "device"):
         "Raise `MedfairInputError` naming the bad field."
         def bad(f, why): raise MedfairInputError(f"{name}.{f}", why)
+        if self.modality not in ('DX', 'CR'): bad('modality', f"must be 'DX' or 'CR', got {self.modality!r}")
         if self.view not in ('PA', 'AP'): bad('view', f"must be 'PA' or 'AP', got {self.view!r}")
         if self.photometric not in ('MONOCHROME1', 'MONOCHROME2'): bad('photometric', f"must be MONOCHROME1 or MONOCHROME2, got {self.photometric!r}")
         if not (isinstance(self.bits_stored, (int, np.integer)) and 8 <= self.bits_stored <= 16):
             bad('bits_stored', f"must be an integer in [8, 16], got {self.bits_stored!r}")
         for f in ('kvp', 'mas', 'sid_mm', 'fov_mm', 'gamma', 'lesion_contrast', 'inspiration', 'grid_period_px'):
             v = getattr(self, f)
-            if not (np.isfinite(v) and v > 0): bad(f, f"must be a positive number, got {v!r}")
+            if not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and v > 0): bad(f, f"must be a positive number, got {v!r}")
         if not 0 < self.dqe <= 1: bad('dqe', f"must lie in (0, 1], got {self.dqe!r}")
         for f in ('electronic_noise', 'scatter_to_primary', 'grid_line_amplitude'):
             v = getattr(self, f)
@@ -96,87 +108,207 @@ class SiteSpec:
         if not hi > lo: bad('window', f"needs low < high, got {self.window!r}")
         return self
 
-SITES: dict[str, SiteSpec] = {
-    'academic_dr': SiteSpec('Aurora Imaging', 'AuroraDR 8', 'DX', 'PA', kvp=120, mas=2.0, sid_mm=1800, fov_mm=430,
-                            bits_stored=12, photometric='MONOCHROME2', dqe=0.65, electronic_noise=3.0,
-                            scatter_to_primary=0.25, grid=True, window=(1.2, 4.6), gamma=1.0),
-    'community_cr': SiteSpec('Meridian Radiography', 'PlateReader CR-450', 'CR', 'PA', kvp=110, mas=3.2, sid_mm=1800,
-                             fov_mm=400, bits_stored=10, photometric='MONOCHROME1', dqe=0.30, electronic_noise=15.0,
-                             scatter_to_primary=0.4, grid=True, grid_line_amplitude=0.06, grid_period_px=3.3,
-                             window=(0.9, 4.2), gamma=1.3),
-    'portable_bedside': SiteSpec('Nomad Medical', 'Nomad PX-2', 'DX', 'AP', kvp=90, mas=1.0, sid_mm=1000, fov_mm=430,
-                                 bits_stored=12, photometric='MONOCHROME2', dqe=0.45, electronic_noise=8.0,
-                                 scatter_to_primary=1.1, grid=False, window=(0.7, 3.7), gamma=0.9,
-                                 lesion_contrast=0.8, inspiration=0.9),
+SiteSpec = DeviceSpec   # the name of medfair < 0.2, when each site was one device
+
+DEVICES: dict[str, DeviceSpec] = {
+    'aurora_dr8': DeviceSpec('Aurora Imaging', 'AuroraDR 8', 'DX', 'PA', kvp=120, mas=2.0, sid_mm=1800, fov_mm=430,
+                             bits_stored=12, photometric='MONOCHROME2', dqe=0.65, electronic_noise=3.0,
+                             scatter_to_primary=0.25, grid=True, window=(1.2, 4.6), gamma=1.0),
+    'helix_dr600': DeviceSpec('Helix Medical Systems', 'Helix DR-600', 'DX', 'PA', kvp=115, mas=2.4, sid_mm=1800, fov_mm=410,
+                              bits_stored=12, photometric='MONOCHROME2', dqe=0.50, electronic_noise=6.0,
+                              scatter_to_primary=0.3, grid=True, grid_line_amplitude=0.02, grid_period_px=2.7,
+                              window=(1.0, 4.4), gamma=1.1),
+    'meridian_cr450': DeviceSpec('Meridian Radiography', 'PlateReader CR-450', 'CR', 'PA', kvp=110, mas=3.2, sid_mm=1800,
+                                 fov_mm=400, bits_stored=10, photometric='MONOCHROME1', dqe=0.30, electronic_noise=15.0,
+                                 scatter_to_primary=0.4, grid=True, grid_line_amplitude=0.06, grid_period_px=3.3,
+                                 window=(0.9, 4.2), gamma=1.3),
+    'nomad_px2': DeviceSpec('Nomad Medical', 'Nomad PX-2', 'DX', 'AP', kvp=90, mas=1.0, sid_mm=1000, fov_mm=430,
+                            bits_stored=12, photometric='MONOCHROME2', dqe=0.45, electronic_noise=8.0,
+                            scatter_to_primary=1.1, grid=False, window=(0.7, 3.7), gamma=0.9, portable=True, aec=False),
+    'meridian_mobile_cr': DeviceSpec('Meridian Radiography', 'MobileCR 100 (PlateReader CR-450 cassettes)', 'CR', 'AP',
+                                     kvp=85, mas=1.6, sid_mm=1000, fov_mm=400, bits_stored=10, photometric='MONOCHROME1',
+                                     dqe=0.28, electronic_noise=15.0, scatter_to_primary=1.2, grid=False,
+                                     window=(0.6, 3.6), gamma=1.2, portable=True, aec=False),
 }
 
+@dataclass(frozen=True)
+class CareSetting:
+    "A care setting: which devices it owns (fixed rooms for erect PA exams, mobile units for bedside AP exams) and its inpatients."
+    label: str                   # human-readable name
+    room_devices: dict           # device -> weight, fixed rooms (empty: the setting images only at the bedside)
+    portable_devices: dict       # device -> weight, mobile units brought to the bed
+    inpatient_rate: float        # P(an exam is of an inpatient) at age 50; older patients are inpatients more often
+
+    def validate(self, devices: Mapping, name: str = "setting"):
+        "Raise `MedfairInputError` naming the bad field."
+        if not (isinstance(self.inpatient_rate, (int, float, np.number)) and 0 <= self.inpatient_rate <= 1):
+            raise MedfairInputError(f"{name}.inpatient_rate", f"must be a probability in [0, 1], got {self.inpatient_rate!r}")
+        for f in ('room_devices', 'portable_devices'):
+            mix = getattr(self, f)
+            if not isinstance(mix, Mapping): raise MedfairInputError(f"{name}.{f}", "must be a dict device -> weight")
+            for d, w in mix.items():
+                if d not in devices: raise MedfairInputError(f"{name}.{f}", f"unknown device {d!r}; known devices: {sorted(devices)}")
+                if not (isinstance(w, (int, float, np.number)) and np.isfinite(w) and w >= 0):
+                    raise MedfairInputError(f"{name}.{f}", f"weight of {d!r} must be a non-negative number, got {w!r}")
+                if f == 'room_devices' and devices[d].portable: raise MedfairInputError(f"{name}.{f}", f"{d!r} is a portable unit")
+                if f == 'portable_devices' and not devices[d].portable: raise MedfairInputError(f"{name}.{f}", f"{d!r} is a fixed room device")
+        if sum(self.room_devices.values()) <= 0 and sum(self.portable_devices.values()) <= 0:
+            raise MedfairInputError(name, "owns no device with a positive weight")
+        return self
+
+CARE_SETTINGS: dict[str, CareSetting] = {
+    'academic': CareSetting('academic medical centre', {'aurora_dr8': 0.7, 'helix_dr600': 0.3}, {'nomad_px2': 1.0}, 0.15),
+    'community': CareSetting('community hospital', {'helix_dr600': 0.55, 'meridian_cr450': 0.45},
+                             {'nomad_px2': 0.5, 'meridian_mobile_cr': 0.5}, 0.15),
+    'safety_net': CareSetting('safety-net / rural clinic', {'meridian_cr450': 0.85, 'helix_dr600': 0.15},
+                              {'meridian_mobile_cr': 1.0}, 0.10),
+    'bedside': CareSetting('inpatient bedside (wards, ICU)', {}, {'nomad_px2': 0.6, 'meridian_mobile_cr': 0.4}, 1.0),
+}
+SITES = CARE_SETTINGS   # "site" in the metadata is the care setting
+
 # %% ../nbs/00_cohort.ipynb #752dbcdb
+RACES = ('Asian', 'Black', 'Hispanic', 'White', 'Other')   # race/ethnicity as registries record it (self-reported, social)
+INSURANCES = ('private', 'public', 'uninsured')             # insurance: the socioeconomic attribute
+VIEWS = ('PA', 'AP')
+PATIENT_CLASSES = ('outpatient', 'inpatient')
 DEFAULT_AGE_WEIGHTS = {'18-40': 0.25, '40-60': 0.35, '60-80': 0.30, '80+': 0.10}
-DEFAULT_SITE_MIX = {'all': {'academic_dr': 0.5, 'community_cr': 0.3, 'portable_bedside': 0.2}}
+DEFAULT_RACE_WEIGHTS = {'White': 0.60, 'Black': 0.13, 'Hispanic': 0.18, 'Asian': 0.06, 'Other': 0.03}
+# access, step 1: who holds which insurance (age: public cover from 65; race/ethnicity: structural differences in coverage)
+DEFAULT_INSURANCE_MIX = {'all': {'private': 0.66, 'public': 0.26, 'uninsured': 0.08},
+                         '80+': {'private': 0.15, 'public': 0.84, 'uninsured': 0.01},
+                         '60-80': {'private': 0.40, 'public': 0.56, 'uninsured': 0.04},
+                         'Black': {'private': 0.47, 'public': 0.38, 'uninsured': 0.15},
+                         'Hispanic': {'private': 0.42, 'public': 0.33, 'uninsured': 0.25}}
+# access, step 2: which care setting a patient reaches, by insurance
+DEFAULT_SITE_MIX = {'all': {'academic': 0.45, 'community': 0.30, 'safety_net': 0.10, 'bedside': 0.15},
+                    'public': {'academic': 0.30, 'community': 0.30, 'safety_net': 0.22, 'bedside': 0.18},
+                    'uninsured': {'academic': 0.12, 'community': 0.23, 'safety_net': 0.50, 'bedside': 0.15}}
 DEFAULT_PREVALENCE = {'consolidation': 0.15, 'nodule': 0.10, 'cardiomegaly': 0.12}
 _KNOB_DEFAULTS = {'lesion_contrast': 1.0, 'lesion_size': 1.0, 'label_miss_rate': 0.0, 'label_false_rate': 0.0}
+# which attributes a knob may be keyed by: those known when the knob acts (insurance before the setting, the setting before the exam)
+_DEMOGRAPHIC = ('sex', 'age_group', 'race')
+_KNOB_ATTRS = {'insurance_mix': _DEMOGRAPHIC, 'site_mix': _DEMOGRAPHIC + ('insurance',)}
+ALL_ATTRIBUTES = _DEMOGRAPHIC + ('insurance', 'site', 'patient_class', 'device', 'view')
 
-def _valid_group_key(k) -> bool:
-    if not isinstance(k, str): return False
-    if k == 'all' or k in SEXES or k in AGE_GROUPS: return True
-    parts = k.split('|')
-    return len(parts) == 2 and parts[0] in SEXES and parts[1] in AGE_GROUPS
+def attribute_values(devices: Mapping | None = None, settings: Mapping | None = None) -> dict[str, tuple]:
+    "Each group attribute a knob can be keyed by -> its values (devices and settings: those of a config)."
+    return {'sex': SEXES, 'age_group': AGE_GROUPS, 'race': RACES, 'insurance': INSURANCES,
+            'site': tuple(CARE_SETTINGS if settings is None else settings), 'patient_class': PATIENT_CLASSES,
+            'device': tuple(DEVICES if devices is None else devices), 'view': VIEWS}
 
-def group_keys(sex: str, age_grp: str) -> tuple[str, ...]:
-    "Keys a subject matches, most specific first."
-    return (f'{sex}|{age_grp}', sex, age_grp, 'all')
+def parse_group_key(key, values: Mapping[str, tuple] | None = None, allowed: Sequence[str] | None = None,
+                    name: str = "key") -> tuple[tuple[str, str], ...]:
+    "A group key -> ((attribute, value), ...): 'all' matches everyone; 'F', 'race=Black', 'F|80+|uninsured' intersect."
+    values = attribute_values() if values is None else values
+    if not isinstance(key, str) or not key: raise MedfairInputError(name, f"group keys are strings, got {key!r}")
+    if key == 'all': return ()
+    out = []
+    for part in key.split('|'):
+        if '=' in part:
+            a, v = part.split('=', 1)
+            if a not in values: raise MedfairInputError(name, f"unknown attribute {a!r} in {key!r}; attributes: {list(values)}")
+            if v not in values[a]: raise MedfairInputError(name, f"unknown {a} {v!r} in {key!r}; values: {list(values[a])}")
+        else:
+            owners = [a for a, vs in values.items() if part in vs]
+            if not owners:
+                raise MedfairInputError(name, f"unknown group {part!r} in {key!r}; use 'all', a value of {list(values)} "
+                                              f"(e.g. 'F', '80+', 'Black', 'uninsured') or 'attribute=value', joined by '|'")
+            if len(owners) > 1: raise MedfairInputError(name, f"{part!r} in {key!r} is a value of {owners}: write 'attribute=value'")
+            a, v = owners[0], part
+        if allowed is not None and a not in allowed:
+            raise MedfairInputError(name, f"{key!r} uses {a!r}, which is not known yet when this knob acts; it can use {list(allowed)}")
+        if a in dict(out): raise MedfairInputError(name, f"{key!r} names {a!r} twice")
+        out.append((a, v))
+    return tuple(out)
 
-def resolve_group(mapping: Mapping, sex: str, age_grp: str, default=None):
-    "Value of a group-keyed knob for a subject (most specific key wins; `default` when none matches)."
-    for k in group_keys(sex, age_grp):
-        if k in mapping: return mapping[k]
-    return default
+class GroupMap:
+    "A knob keyed by groups, compiled: the most specific matching key wins (most attributes; ties: first listed)."
+    def __init__(self, mapping, name: str, values: Mapping | None = None, allowed: Sequence[str] | None = None):
+        if isinstance(mapping, Mapping): m = dict(mapping)
+        elif isinstance(mapping, (int, float, np.number)) and not isinstance(mapping, bool): m = {'all': mapping}
+        else: raise MedfairInputError(name, f"expected a number or a dict group -> value, got {type(mapping).__name__}")
+        rules = [(parse_group_key(k, values, allowed, name), k, v) for k, v in m.items()]
+        self.rules = sorted(rules, key=lambda r: -len(r[0]))       # stable: ties keep the order given
+        self.mapping, self.name = m, name
 
-def _as_group_map(value, name):
-    if isinstance(value, Mapping): m = dict(value)
-    elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool): m = {'all': value}
-    else: raise MedfairInputError(name, f"expected a number or a dict group -> value, got {type(value).__name__}")
-    for k in m:
-        if not _valid_group_key(k):
-            raise MedfairInputError(name, f"unknown group key {k!r}; use 'all', 'F'/'M', an age group {AGE_GROUPS} or 'F|80+'")
-    return m
+    def __call__(self, attrs: Mapping, default=None):
+        "The value for a subject with attributes `attrs` (`default` when no key matches)."
+        for parts, _, v in self.rules:
+            if all(attrs.get(a) == val for a, val in parts): return v
+        return default
+
+    def items(self): return self.mapping.items()
+
+def resolve_group(mapping: Mapping, attrs: Mapping, default=None):
+    "Value of a group-keyed knob for a subject with attributes `attrs` (most specific key wins; `default` when none matches)."
+    return GroupMap(mapping, 'mapping')(attrs, default)
 
 def _check_unit(v, name, hi_open=False):
     ok = isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and np.isfinite(v) and 0 <= v <= 1 and not (hi_open and v == 1)
     if not ok: raise MedfairInputError(name, f"must be a probability in [0, 1{')' if hi_open else ']'}, got {v!r}")
 
+def _check_weights(mix, name, known):
+    if not isinstance(mix, Mapping) or not mix: raise MedfairInputError(name, "must be a non-empty dict -> weight")
+    for s, w in mix.items():
+        if s not in known: raise MedfairInputError(name, f"unknown {s!r}; expected one of {list(known)}")
+        if not (isinstance(w, (int, float, np.number)) and not isinstance(w, bool) and np.isfinite(w) and w >= 0):
+            raise MedfairInputError(name, f"weight of {s!r} must be a non-negative number, got {w!r}")
+    if sum(mix.values()) <= 0: raise MedfairInputError(name, "weights must not all be zero")
+
 # %% ../nbs/00_cohort.ipynb #edf33c9c
+def _copy_mix(m): return {k: dict(v) for k, v in m.items()}
+
 @dataclass
 class CohortConfig:
     "Everything that defines a synthetic cohort besides the seed; each field is one documented knob."
-    n_subjects: int = 200               # number of subjects (one image each)
+    n_subjects: int = 200               # number of subjects (one exam each)
     image_size: int = 128               # images are image_size x image_size pixels (32..2048)
     female_fraction: float = 0.5        # composition: probability that a subject is female
-    age_weights: dict = field(default_factory=lambda: dict(DEFAULT_AGE_WEIGHTS))  # composition: age-group weights
-    site_mix: dict = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_SITE_MIX.items()})  # acquisition: group -> {site: weight}
+    age_weights: dict = field(default_factory=lambda: dict(DEFAULT_AGE_WEIGHTS))    # composition: age-group weights
+    race_weights: dict = field(default_factory=lambda: dict(DEFAULT_RACE_WEIGHTS))  # composition: race/ethnicity weights
+    insurance_mix: dict = field(default_factory=lambda: _copy_mix(DEFAULT_INSURANCE_MIX))  # access: group -> {insurance: weight}
+    site_mix: dict = field(default_factory=lambda: _copy_mix(DEFAULT_SITE_MIX))  # access: group -> {care setting: weight}
     prevalence: dict = field(default_factory=dict)          # prevalence: finding -> {group: probability}
     lesion_contrast: Any = field(default_factory=lambda: {'all': 1.0})  # presentation: lesion density multiplier per group
     lesion_size: Any = field(default_factory=lambda: {'all': 1.0})      # presentation: lesion size multiplier per group
     label_miss_rate: Any = field(default_factory=lambda: {'all': 0.0})  # annotation: P(true finding recorded absent) per group
     label_false_rate: Any = field(default_factory=lambda: {'all': 0.0}) # annotation: P(absent finding recorded present) per group
     shape_variation: float = 1.0        # scale of random individual anatomical variation (0 = population mean shapes)
-    sites: dict | None = None           # device specs by site name (None = `SITES`)
+    devices: dict | None = None         # device specs by name (None = `DEVICES`)
+    settings: dict | None = None        # care settings by name (None = `CARE_SETTINGS`)
 
     def __post_init__(self): self.validate()
 
-    def site_specs(self) -> dict[str, SiteSpec]:
-        "The device specs in use."
-        return dict(SITES) if self.sites is None else dict(self.sites)
+    def device_specs(self) -> dict[str, DeviceSpec]:
+        "The devices in use."
+        return dict(DEVICES) if self.devices is None else dict(self.devices)
+
+    def care_settings(self) -> dict[str, CareSetting]:
+        "The care settings in use."
+        return dict(CARE_SETTINGS) if self.settings is None else dict(self.settings)
+
+    def attribute_values(self) -> dict[str, tuple]:
+        "Group attribute -> values, with this config's devices and settings."
+        return attribute_values(self.device_specs(), self.care_settings())
 
     def prevalence_map(self) -> dict[str, dict]:
         "Finding -> group map, with `DEFAULT_PREVALENCE` for findings not given."
         out = {f: {'all': DEFAULT_PREVALENCE[f]} for f in FINDINGS}
-        for f, v in self.prevalence.items(): out[f] = _as_group_map(v, f"prevalence[{f!r}]")
+        for f, v in self.prevalence.items(): out[f] = dict(v) if isinstance(v, Mapping) else {'all': v}
         return out
 
     def knob(self, name: str) -> dict:
         "A presentation/annotation knob as a group map."
-        return _as_group_map(getattr(self, name), name)
+        v = getattr(self, name)
+        return dict(v) if isinstance(v, Mapping) else {'all': v}
+
+    def compiled(self) -> dict[str, Any]:
+        "Every group-keyed knob as a `GroupMap` (validated), for fast per-subject lookup."
+        vals = self.attribute_values()
+        out = {k: GroupMap(getattr(self, k), k, vals, _KNOB_ATTRS[k]) for k in ('insurance_mix', 'site_mix')}
+        out['prevalence'] = {f: GroupMap(m, f"prevalence[{f!r}]", vals) for f, m in self.prevalence_map().items()}
+        for k in _KNOB_DEFAULTS: out[k] = GroupMap(getattr(self, k), k, vals)
+        return out
 
     def validate(self) -> "CohortConfig":
         "Raise `MedfairInputError` naming the first invalid field."
@@ -185,38 +317,36 @@ class CohortConfig:
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
                 raise MedfairInputError(f, f"must be an integer in [{lo}, {hi}], got {v!r}")
         _check_unit(self.female_fraction, 'female_fraction')
-        if not isinstance(self.age_weights, Mapping) or not self.age_weights:
-            raise MedfairInputError('age_weights', "must be a non-empty dict age group -> weight")
-        for k, w in self.age_weights.items():
-            if k not in AGE_GROUPS: raise MedfairInputError('age_weights', f"unknown age group {k!r}; expected one of {AGE_GROUPS}")
-            if not (isinstance(w, (int, float, np.number)) and np.isfinite(w) and w >= 0):
-                raise MedfairInputError('age_weights', f"weight of {k!r} must be a non-negative number, got {w!r}")
-        if sum(self.age_weights.values()) <= 0: raise MedfairInputError('age_weights', "weights must not all be zero")
-        if self.sites is not None:
-            if not isinstance(self.sites, Mapping) or not self.sites: raise MedfairInputError('sites', "must be a non-empty dict name -> SiteSpec")
-            for k, s in self.sites.items():
-                if not isinstance(s, SiteSpec): raise MedfairInputError(f'sites[{k!r}]', f"must be a SiteSpec, got {type(s).__name__}")
-                s.validate(f'sites[{k!r}]')
-        specs = self.site_specs()
-        if not isinstance(self.site_mix, Mapping) or not self.site_mix: raise MedfairInputError('site_mix', "must be a non-empty dict group -> {site: weight}")
-        for g, mix in _as_group_map(self.site_mix, 'site_mix').items():
-            if not isinstance(mix, Mapping) or not mix: raise MedfairInputError(f'site_mix[{g!r}]', "must be a non-empty dict site -> weight")
-            for s, w in mix.items():
-                if s not in specs: raise MedfairInputError(f'site_mix[{g!r}]', f"unknown site {s!r}; known sites: {sorted(specs)}")
-                if not (isinstance(w, (int, float, np.number)) and np.isfinite(w) and w >= 0):
-                    raise MedfairInputError(f'site_mix[{g!r}]', f"weight of {s!r} must be a non-negative number, got {w!r}")
-            if sum(mix.values()) <= 0: raise MedfairInputError(f'site_mix[{g!r}]', "weights must not all be zero")
+        _check_weights(self.age_weights, 'age_weights', AGE_GROUPS)
+        _check_weights(self.race_weights, 'race_weights', RACES)
+        if self.devices is not None:
+            if not isinstance(self.devices, Mapping) or not self.devices: raise MedfairInputError('devices', "must be a non-empty dict name -> DeviceSpec")
+            for k, s in self.devices.items():
+                if not isinstance(s, DeviceSpec): raise MedfairInputError(f'devices[{k!r}]', f"must be a DeviceSpec, got {type(s).__name__}")
+                s.validate(f'devices[{k!r}]')
+        devs = self.device_specs()
+        if self.settings is not None:
+            if not isinstance(self.settings, Mapping) or not self.settings: raise MedfairInputError('settings', "must be a non-empty dict name -> CareSetting")
+            for k, s in self.settings.items():
+                if not isinstance(s, CareSetting): raise MedfairInputError(f'settings[{k!r}]', f"must be a CareSetting, got {type(s).__name__}")
+        for k, s in self.care_settings().items(): s.validate(devs, f'settings[{k!r}]')
+        sets = self.care_settings()
+        for knob, known in (('insurance_mix', INSURANCES), ('site_mix', tuple(sets))):
+            m = getattr(self, knob)
+            if not isinstance(m, Mapping) or not m: raise MedfairInputError(knob, "must be a non-empty dict group -> {value: weight}")
+            for g, mix in m.items(): _check_weights(mix, f'{knob}[{g!r}]', known)
         if not isinstance(self.prevalence, Mapping): raise MedfairInputError('prevalence', "must be a dict finding -> {group: probability}")
         for f in self.prevalence:
             if f not in FINDINGS: raise MedfairInputError('prevalence', f"unknown finding {f!r}; expected one of {FINDINGS} ('no_finding' follows from them)")
-        for f, m in self.prevalence_map().items():
+        comp = self.compiled()                        # validates every key
+        for f, m in comp['prevalence'].items():
             for g, p in m.items(): _check_unit(p, f"prevalence[{f!r}][{g!r}]")
         for name in ('lesion_contrast', 'lesion_size'):
-            for g, v in self.knob(name).items():
+            for g, v in comp[name].items():
                 if not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and 0 < v <= 10):
                     raise MedfairInputError(f"{name}[{g!r}]", f"must be a positive multiplier (at most 10), got {v!r}")
         for name in ('label_miss_rate', 'label_false_rate'):
-            for g, v in self.knob(name).items(): _check_unit(v, f"{name}[{g!r}]")
+            for g, v in comp[name].items(): _check_unit(v, f"{name}[{g!r}]")
         v = self.shape_variation
         if not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and 0 <= v <= 3):
             raise MedfairInputError('shape_variation', f"must lie in [0, 3], got {v!r}")
@@ -441,8 +571,8 @@ def _to_image(p, m, rot, shift, sp, n):
     return np.stack([x / sp + (n - 1) / 2, y / sp + (n - 1) / 2], -1)
 
 def render_subject(an: dict, site: SiteSpec, image_size: int, rng_pos: np.random.Generator, rng_noise: np.random.Generator,
-                   lesions: dict | None = None) -> dict[str, Any]:
-    "Image (float32 display values), masks, landmarks and measurements of one subject imaged on `site`."
+                   lesions: Sequence[dict] | None = None) -> dict[str, Any]:
+    "Image (float32 display values), masks, landmarks, lesion instances and measurements of one subject imaged with `site` (a device with this exam's technique)."
     n = image_size
     sp = site.pixel_spacing(n)
     mags = magnifications(site, an['depth'])
@@ -520,7 +650,17 @@ def render_subject(an: dict, site: SiteSpec, image_size: int, rng_pos: np.random
     A = mu['soft'] * T_soft + (mu['lung'] - mu['soft']) * T_lung + mu['bone_excess'] * T_bone
     # findings replace air by fluid/tissue where there is air
     fill = mu['soft'] - mu['lung']
-    for les in (lesions or {}).values():
+    lung_b = masks[0] | masks[1]
+    instances = []
+    def add_instance(kind, inside, sl):
+        "Record a lesion instance: its pixels inside the lungs, cropped to its bounding box (nothing if it shows no pixel)."
+        inside = inside & lung_b[sl]
+        rows, cols = np.flatnonzero(inside.any(1)), np.flatnonzero(inside.any(0))
+        if not len(rows): return
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        instances.append(dict(category=kind, bbox=[int(sl[1].start + c0), int(sl[0].start + r0), int(c1 - c0), int(r1 - r0)],
+                              area=int(inside.sum()), mask=inside[r0:r1, c0:c1].copy()))
+    for les in (lesions or []):
         les = {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in les.items()}
         sg = 1.0 if les['side'] == 'left_lung' else -1.0
         Hs = float(an['H'][les['side']])
@@ -534,81 +674,161 @@ def render_subject(an: dict, site: SiteSpec, image_size: int, rng_pos: np.random
             for dx, dy in off:
                 blob += np.exp(((us - cx - dx) ** 2 + (vs - cy - dy) ** 2) * (-0.5 / les['sigma'] ** 2))
             A[sl] += fill * T_lung[sl] * les['density'] * np.clip(1.4 * blob, 0, 1)
+            add_instance('consolidation', blob >= 0.5 / 1.4, sl)
         else:
             r = les['radius']
             sl = box(cx - r, cx + r, cy - r, cy + r, mags['mid'])
             T_nod = 2 * np.sqrt(np.maximum(r * r - (u[sl] - cx) ** 2 - (v[sl] - cy) ** 2, 0))
             A[sl] += fill * np.minimum(T_nod * les['density'], T_lung[sl])
+            add_instance('nodule', T_nod > 0, sl)
     det = detector_counts(A.astype(np.float32), site, n, rng_noise, an['depth'])
     image = process_counts(det['counts'], det['n0'], site)
     cols = lambda mk: np.flatnonzero(mk.any(0))
     hc, lc = cols(masks[2]), cols(masks[0] | masks[1])
     ctr_image = (hc[-1] - hc[0] + 1) / (lc[-1] - lc[0] + 1) if len(hc) and len(lc) else np.nan
-    return dict(image=image, masks=masks, landmarks=landmarks, ctr=cardiothoracic_ratio(dense), ctr_image=float(ctr_image),
+    return dict(image=image, masks=masks, landmarks=landmarks, instances=instances, ctr=cardiothoracic_ratio(dense), ctr_image=float(ctr_image),
                 pixel_spacing=sp, magnification=mags, shift_mm=shift, rotation_deg=float(np.rad2deg(rot)))
 
 # %% ../nbs/00_cohort.ipynb #03f31f6d
-_STREAMS = ('demographics', 'site', 'anatomy', 'findings', 'position', 'noise', 'annotation')
+_STREAMS = ('demographics', 'site', 'anatomy', 'findings', 'position', 'noise', 'annotation', 'access', 'technique')
 
 def _subject_rngs(entropy, prefix: tuple, i: int) -> dict[str, np.random.Generator]:
     return {k: np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=prefix + (i, j))) for j, k in enumerate(_STREAMS)}
 
 def _pick(weights: Mapping, u: float):
-    keys = list(weights)
+    keys = [k for k in weights if weights[k] > 0]
     w = np.array([weights[k] for k in keys], float)
     return keys[min(int(np.searchsorted(np.cumsum(w) / w.sum(), u, side='right')), len(keys) - 1)]
 
-def simulate_subject(i: int, cfg: CohortConfig, entropy, prefix: tuple = ()) -> dict[str, Any]:
-    "Generate subject `i` of the cohort defined by `cfg` and the seed's `entropy`: image, masks, landmarks, metadata row."
+def _logistic(x): return 1.0 / (1.0 + np.exp(-x))
+def _logit(p): p = min(max(p, 1e-9), 1 - 1e-9); return float(np.log(p / (1 - p)))
+
+REFERENCE_DEPTH_MM = 220.0     # the chest depth a device's protocol mAs is set for
+SUPINE = dict(inspiration=0.9, lesion_contrast=0.8)   # AP exams of patients lying down: less inspiration, fluid layers
+
+def exam_technique(device: DeviceSpec, depth_mm: float, habitus: float, rng: np.random.Generator) -> tuple[DeviceSpec, dict]:
+    "One exam's acquisition: the device with this exam's kVp, mAs, SID and view, and the recorded technique factors."
+    u = rng.standard_normal(3)
+    kvp = float(np.rint(device.kvp + 2.5 * np.clip(u[0], -2, 2)))
+    sid = device.sid_mm if not device.portable else float(np.rint(np.clip(device.sid_mm + 60 * u[1], 850, 1200) / 10) * 10)
+    soft = attenuation_coefficients(kvp)['soft']
+    if device.aec:
+        # the AEC chamber behind the lungs stops the exposure at a fixed detector dose: mAs follows the patient's
+        # attenuation there (soft tissue plus lung, lung ~ 60 % of the depth at a quarter of the attenuation), kVp and SID
+        mas = device.mas * np.exp(0.55 * soft * (depth_mm - REFERENCE_DEPTH_MM)) * (device.kvp / kvp) ** 2 * (sid / device.sid_mm) ** 2
+        control = 'AEC'
+    else:
+        # manual technique chart: three body sizes, the technologist's judgement in between; big patients get too little
+        size = -1 if habitus < -0.75 else (1 if habitus > 0.75 else 0)
+        mas = device.mas * (1 + 0.25 * size) * np.exp(0.1 * np.clip(u[2], -2, 2))
+        control = 'manual'
+    mas = float(max(np.round(mas, 1), 0.1))
+    view = 'AP' if device.portable else 'PA'
+    acq = dataclasses.replace(device, kvp=kvp, mas=mas, sid_mm=sid, view=view,
+                              **({k: getattr(device, k) * v for k, v in SUPINE.items()} if view == 'AP' else {}))
+    return acq, dict(kvp=kvp, mas=mas, sid_mm=sid, view=view, exposure_control=control)
+
+def _lesion_list(latent, g, size, contrast, rng):
+    "Lesions of one subject: consolidation patches and nodules, each an instance with its own geometry."
+    out = []
+    if latent['consolidation']:
+        for k in range(1 + int(g[17] < 0.2)):
+            v = rng.random(12)
+            sig = (16 + 12 * v[0]) * size
+            out.append(dict(kind='consolidation', side='left_lung' if (v[1] < 0.5) != bool(k) else 'right_lung',
+                            l=0.45 + 0.3 * v[2], v=0.5 + 0.3 * v[3], sigma=sig,
+                            offsets=(np.c_[v[4:7], v[7:10]] - 0.5) * 2 * sig, density=min((0.45 + 0.4 * v[10]) * contrast, 1.0)))
+    if latent['nodule']:
+        for k in range(1 + int(g[18] < 0.35) + int(g[19] < 0.12)):
+            v = rng.random(5)
+            out.append(dict(kind='nodule', side='left_lung' if v[0] < 0.5 else 'right_lung',
+                            l=0.3 + 0.5 * v[1], v=0.15 + 0.6 * v[2], radius=(4 + 8 * v[3]) * size,
+                            density=(0.8 + 0.2 * v[4]) * contrast))
+    return out
+
+def simulate_subject(i: int, cfg: CohortConfig, entropy, prefix: tuple = (), compiled: dict | None = None) -> dict[str, Any]:
+    "Generate subject `i` of the cohort defined by `cfg` and the seed's `entropy`: image, masks, landmarks, instances, metadata row."
     r = _subject_rngs(entropy, prefix, i)
-    specs = cfg.site_specs()
-    ud = r['demographics'].random(3)
+    knobs = cfg.compiled() if compiled is None else compiled
+    devices, settings = cfg.device_specs(), cfg.care_settings()
+    # demographics (composition)
+    ud = r['demographics'].random(4)
     sex = 'F' if ud[0] < cfg.female_fraction else 'M'
     grp = _pick(cfg.age_weights, ud[1])
     lo, hi = AGE_RANGES[grp]
     age = float(lo + ud[2] * (hi - lo))
+    race = _pick(cfg.race_weights, ud[3])
     habitus = float(np.clip(r['demographics'].standard_normal() + 0.006 * (min(age, 65) - 45), -2.5, 3))
-    mix = resolve_group(_as_group_map(cfg.site_mix, 'site_mix'), sex, grp, DEFAULT_SITE_MIX['all'])
-    site_name = _pick({k: v for k, v in mix.items()}, r['site'].random())
-    site = specs[site_name]
-    prev = cfg.prevalence_map()
+    attrs = dict(sex=sex, age_group=grp, race=race)
+    # access: insurance, then the care setting it reaches
+    ua = r['access'].random(2)
+    attrs['insurance'] = _pick(knobs['insurance_mix'](attrs, DEFAULT_INSURANCE_MIX['all']), ua[0])
+    attrs['site'] = site_name = _pick(knobs['site_mix'](attrs, DEFAULT_SITE_MIX['all']), ua[1])
+    setting = settings[site_name]
+    # the exam: inpatient or not (older patients more often), bedside AP if the patient cannot stand, a device of the setting
+    us = r['site'].random(3)
+    p_in = 1.0 if setting.inpatient_rate >= 1 else _logistic(_logit(setting.inpatient_rate) + 0.03 * (age - 50))
+    inpatient = bool(us[0] < p_in)
+    p_bed = _logistic(0.2 + 0.04 * (age - 60)) if inpatient else _logistic(-4.0 + 0.06 * (age - 60))
+    room, port = setting.room_devices, setting.portable_devices
+    bedside = (us[1] < p_bed or sum(room.values()) <= 0) and sum(port.values()) > 0
+    dev_name = _pick(port if bedside else room, us[2])
+    device = devices[dev_name]
+    attrs.update(patient_class='inpatient' if inpatient else 'outpatient', device=dev_name, view='AP' if device.portable else 'PA')
+    # findings (prevalence), presentation
     uf, g = r['findings'].random(3), r['findings'].random(20)
-    latent = {f: bool(uf[k] < resolve_group(prev[f], sex, grp, DEFAULT_PREVALENCE[f])) for k, f in enumerate(FINDINGS)}
-    contrast = resolve_group(cfg.knob('lesion_contrast'), sex, grp, 1.0) * site.lesion_contrast
-    size = resolve_group(cfg.knob('lesion_size'), sex, grp, 1.0)
+    latent = {f: bool(uf[k] < knobs['prevalence'][f](attrs, DEFAULT_PREVALENCE[f])) for k, f in enumerate(FINDINGS)}
     enlargement = 0.09 + 0.09 * g[0] if latent['cardiomegaly'] else 0.0
-    an = sample_anatomy(r['anatomy'], sex, age, habitus, enlargement, cfg.shape_variation, site.inspiration)
-    lesions = {}
-    if latent['consolidation']:
-        sig = (16 + 12 * g[2]) * size
-        lesions['consolidation'] = dict(kind='consolidation', side='left_lung' if g[1] < 0.5 else 'right_lung',
-                                        l=0.45 + 0.3 * g[3], v=0.5 + 0.3 * g[4], sigma=sig,
-                                        offsets=(np.c_[g[5:8], g[8:11]] - 0.5) * 2 * sig,
-                                        density=min((0.45 + 0.4 * g[11]) * contrast, 1.0))
-    if latent['nodule']:
-        lesions['nodule'] = dict(kind='nodule', side='left_lung' if g[12] < 0.5 else 'right_lung',
-                                 l=0.3 + 0.5 * g[13], v=0.15 + 0.6 * g[14], radius=(4 + 8 * g[15]) * size,
-                                 density=(0.8 + 0.2 * g[16]) * contrast)
-    out = render_subject(an, site, cfg.image_size, r['position'], r['noise'], lesions)
+    insp = device.inspiration * (SUPINE['inspiration'] if device.portable else 1.0)
+    an = sample_anatomy(r['anatomy'], sex, age, habitus, enlargement, cfg.shape_variation, insp)
+    acq, tech = exam_technique(device, an['depth'], habitus, r['technique'])
+    contrast = knobs['lesion_contrast'](attrs, 1.0) * acq.lesion_contrast
+    size = knobs['lesion_size'](attrs, 1.0)
+    lesions = _lesion_list(latent, g, size, contrast, r['findings'])
+    out = render_subject(an, acq, cfg.image_size, r['position'], r['noise'], lesions)
     true = {'consolidation': int(latent['consolidation']), 'nodule': int(latent['nodule']),
             'cardiomegaly': int(out['ctr'] > CTR_THRESHOLD)}
-    miss = resolve_group(cfg.knob('label_miss_rate'), sex, grp, 0.0)
-    false = resolve_group(cfg.knob('label_false_rate'), sex, grp, 0.0)
-    ua = r['annotation'].random(len(FINDINGS))
-    obs = {f: int((ua[k] >= miss) if true[f] else (ua[k] < false)) for k, f in enumerate(FINDINGS)}
+    # annotation
+    miss, false = knobs['label_miss_rate'](attrs, 0.0), knobs['label_false_rate'](attrs, 0.0)
+    uo = r['annotation'].random(len(FINDINGS))
+    obs = {f: int((uo[k] >= miss) if true[f] else (uo[k] < false)) for k, f in enumerate(FINDINGS)}
     true['no_finding'] = int(not any(true.values()))
     obs['no_finding'] = int(not any(obs.values()))
-    row = dict(subject_id=f"S{i:06d}", sex=sex, age=round(age, 1), age_group=grp, habitus=round(habitus, 3), site=site_name,
-               manufacturer=site.manufacturer, model=site.model, modality=site.modality, view=site.view, kvp=float(site.kvp),
-               mas=float(site.mas), pixel_spacing=float(out['pixel_spacing']), bits_stored=int(site.bits_stored),
-               photometric=site.photometric, ctr=round(out['ctr'], 4), ctr_image=round(out['ctr_image'], 4),
-               lesion_contrast=float(contrast), **obs, **{f'true_{k}': v for k, v in true.items()})
-    return dict(image=out['image'], masks=out['masks'], landmarks=out['landmarks'], meta=row)
+    row = dict(subject_id=f"S{i:06d}", sex=sex, age=round(age, 1), age_group=grp, race=race, insurance=attrs['insurance'],
+               habitus=round(habitus, 3), site=site_name, patient_class=attrs['patient_class'], device=dev_name,
+               manufacturer=acq.manufacturer, model=acq.model, modality=acq.modality, detector=acq.detector,
+               view=tech['view'], kvp=tech['kvp'], mas=tech['mas'], sid_mm=tech['sid_mm'],
+               exposure_control=tech['exposure_control'], pixel_spacing=float(out['pixel_spacing']),
+               bits_stored=int(acq.bits_stored), photometric=acq.photometric, ctr=round(out['ctr'], 4),
+               ctr_image=round(out['ctr_image'], 4), lesion_contrast=float(contrast), n_instances=len(out['instances']),
+               **obs, **{f'true_{k}': v for k, v in true.items()})
+    return dict(image=out['image'], masks=out['masks'], landmarks=out['landmarks'], instances=out['instances'], meta=row)
 
 # %% ../nbs/00_cohort.ipynb #a398227b
+INSTANCE_CATEGORIES = {'consolidation': 1, 'nodule': 2}    # COCO category ids of lesion instances
+INSTANCE_ATTRIBUTES = ('sex', 'age_group', 'race', 'insurance', 'site', 'patient_class', 'device', 'view')
+
+def mask_to_rle(mask: np.ndarray) -> dict:
+    "COCO's uncompressed run-length encoding of a 2-D boolean mask: runs over the column-major pixels, starting with a 0-run."
+    m = np.asarray(mask, bool)
+    if m.ndim != 2: raise MedfairInputError("mask", f"expected a 2-D mask, got shape {m.shape}")
+    flat = m.ravel(order='F')
+    bounds = np.r_[0, np.flatnonzero(flat[1:] != flat[:-1]) + 1, flat.size]
+    runs = np.diff(bounds)
+    if flat.size and flat[0]: runs = np.r_[0, runs]
+    return {'size': [int(m.shape[0]), int(m.shape[1])], 'counts': [int(c) for c in runs]}
+
+def rle_to_mask(rle: Mapping) -> np.ndarray:
+    "The boolean mask of an uncompressed COCO run-length encoding."
+    h, w = rle['size']
+    counts = np.asarray(rle['counts'], np.int64)
+    if counts.sum() != h * w: raise MedfairInputError("rle", f"counts sum to {counts.sum()}, not {h} x {w} = {h * w}")
+    vals = np.arange(len(counts)) % 2 == 1
+    return np.repeat(vals, counts).reshape((h, w), order='F')
+
 @dataclass
 class Cohort:
-    "A generated cohort: images (N, H, W) float32 in [0, 1] (dense = bright), masks (N, 3, H, W), landmarks (N, K, 2) as (x=col, y=row), metadata."
+    "A generated cohort: images (N, H, W) float32 in [0, 1] (dense = bright), masks (N, 3, H, W), landmarks (N, K, 2) as (x=col, y=row), lesion instances, metadata."
     images: np.ndarray
     masks: np.ndarray
     landmarks: np.ndarray
@@ -616,11 +836,16 @@ class Cohort:
     config: CohortConfig
     seed: Any
     landmark_index: dict = field(default_factory=lambda: dict(LANDMARK_INDEX))
+    instances: list = field(default_factory=list)   # per subject: [{category, bbox [x, y, w, h], area, mask (bbox crop)}]
+
+    def __post_init__(self):
+        if not self.instances: self.instances = [[] for _ in range(len(self.images))]
 
     def __len__(self): return len(self.images)
 
     def __getitem__(self, i: int) -> dict:
-        return dict(image=self.images[i], masks=self.masks[i], landmarks=self.landmarks[i], meta=self.meta.iloc[i].to_dict())
+        return dict(image=self.images[i], masks=self.masks[i], landmarks=self.landmarks[i], instances=self.instances[i],
+                    meta=self.meta.iloc[i].to_dict())
 
     @property
     def labels(self) -> np.ndarray:
@@ -632,20 +857,60 @@ class Cohort:
         "True labels (N, len(LABELS)) int."
         return self.meta[[f'true_{l}' for l in LABELS]].to_numpy()
 
-    def site_spec(self, i: int) -> SiteSpec:
-        "Device spec of subject `i`."
-        return self.config.site_specs()[self.meta['site'].iloc[i]]
+    def device_spec(self, i: int) -> DeviceSpec:
+        "Device of subject `i` (with its protocol technique; the exam's own factors are in `meta`)."
+        return self.config.device_specs()[self.meta['device'].iloc[i]]
+
+    site_spec = device_spec
 
     def stored_pixels(self, i: int) -> np.ndarray:
-        "Subject `i`'s pixels as the DICOM file stores them: uint16 in the site's bit depth and photometric interpretation."
-        return to_stored(self.images[i], self.site_spec(i))
+        "Subject `i`'s pixels as the DICOM file stores them: uint16 in the device's bit depth and photometric interpretation."
+        return to_stored(self.images[i], self.device_spec(i))
+
+    def instance_masks(self, i: int) -> np.ndarray:
+        "Full-size boolean masks (k, H, W) of subject `i`'s lesion instances."
+        h, w = self.images.shape[1:]
+        out = np.zeros((len(self.instances[i]), h, w), bool)
+        for k, ins in enumerate(self.instances[i]):
+            x, y, bw, bh = ins['bbox']
+            out[k, y:y + bh, x:x + bw] = ins['mask']
+        return out
+
+    def instance_table(self) -> pd.DataFrame:
+        "One row per lesion instance: subject, category, box (x, y, w, h in pixels), area, and the subject's group attributes."
+        cols = [c for c in INSTANCE_ATTRIBUTES if c in self.meta]
+        rows = [dict(index=i, subject_id=self.meta['subject_id'].iloc[i], instance=k, category=ins['category'],
+                     x=ins['bbox'][0], y=ins['bbox'][1], w=ins['bbox'][2], h=ins['bbox'][3], area=ins['area'],
+                     **{c: self.meta[c].iloc[i] for c in cols})
+                for i, inst in enumerate(self.instances) for k, ins in enumerate(inst)]
+        return pd.DataFrame(rows, columns=['index', 'subject_id', 'instance', 'category', 'x', 'y', 'w', 'h', 'area', *cols])
+
+    def to_coco(self, file_names: Sequence[str] | None = None) -> dict:
+        "The lesion instances as a COCO detection/instance-segmentation dict (uncompressed RLE masks; pycocotools and torchvision read it)."
+        h, w = self.images.shape[1:]
+        names = list(file_names) if file_names is not None else [f"{s}.dcm" for s in self.meta['subject_id']]
+        if len(names) != len(self): raise MedfairInputError("file_names", f"{len(names)} names for {len(self)} images")
+        cols = [c for c in INSTANCE_ATTRIBUTES if c in self.meta]
+        images, anns = [], []
+        for i in range(len(self)):
+            attrs = {c: str(self.meta[c].iloc[i]) for c in cols}
+            images.append(dict(id=i + 1, file_name=names[i], width=int(w), height=int(h),
+                               subject_id=str(self.meta['subject_id'].iloc[i]), **attrs))
+            full = self.instance_masks(i)
+            for k, ins in enumerate(self.instances[i]):
+                anns.append(dict(id=len(anns) + 1, image_id=i + 1, category_id=INSTANCE_CATEGORIES[ins['category']],
+                                 bbox=[int(v) for v in ins['bbox']], area=int(ins['area']), iscrowd=0,
+                                 segmentation=mask_to_rle(full[k]), attributes=attrs))
+        return dict(info=dict(description="medfair synthetic chest-radiograph lesion instances", version="2"),
+                    images=images, annotations=anns,
+                    categories=[dict(id=v, name=k, supercategory='lesion') for k, v in INSTANCE_CATEGORIES.items()])
 
     def subset(self, idx) -> "Cohort":
         "A new `Cohort` with the subjects `idx` (indices, slice or boolean mask); the metadata index is reset."
         idx = np.arange(len(self))[idx] if not (isinstance(idx, np.ndarray) and idx.dtype == bool) else np.flatnonzero(idx)
         idx = np.atleast_1d(np.asarray(idx))
         return Cohort(self.images[idx], self.masks[idx], self.landmarks[idx], self.meta.iloc[idx].reset_index(drop=True),
-                      self.config, self.seed, dict(self.landmark_index))
+                      self.config, self.seed, dict(self.landmark_index), [self.instances[j] for j in idx])
 
     def to_frame(self) -> pd.DataFrame:
         "A copy of the metadata table."
@@ -665,15 +930,16 @@ def generate_cohort(config: CohortConfig | None = None, seed=0, progress: bool =
     cfg = CohortConfig() if config is None else config
     if not isinstance(cfg, CohortConfig): raise MedfairInputError("config", f"must be a CohortConfig, got {type(cfg).__name__}")
     cfg.validate()
+    knobs = cfg.compiled()
     entropy, prefix, seed_rec = _entropy(seed)
     n, s = cfg.n_subjects, cfg.image_size
     images = np.empty((n, s, s), np.float32)
     masks = np.empty((n, len(ORGANS), s, s), bool)
     lms = np.empty((n, N_LANDMARKS_TOTAL, 2), np.float32)
-    rows = []
+    rows, inst = [], []
     with threadpool_limits(1, user_api='blas'):   # small matrix products: threads only contend
         for i in tqdm(range(n), disable=not progress, desc="subjects"):
-            sub = simulate_subject(i, cfg, entropy, prefix)
+            sub = simulate_subject(i, cfg, entropy, prefix, knobs)
             images[i], masks[i], lms[i] = sub['image'], sub['masks'], sub['landmarks']
-            rows.append(sub['meta'])
-    return Cohort(images, masks, lms, pd.DataFrame(rows), cfg, seed_rec)
+            rows.append(sub['meta']); inst.append(sub['instances'])
+    return Cohort(images, masks, lms, pd.DataFrame(rows), cfg, seed_rec, dict(LANDMARK_INDEX), inst)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import argparse
 import hashlib
+import json
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -17,12 +18,12 @@ from tqdm.auto import tqdm
 
 from .core import MedfairInputError, as_generator
 from .dicom import DicomReadError, open_dicom, read_dicom, write_cohort
-from .cohort import LABELS, ORGANS, CohortConfig, generate_cohort
+from .cohort import INSTANCE_CATEGORIES, LABELS, ORGANS, CohortConfig, generate_cohort, rle_to_mask
 
 # %% auto #0
 __all__ = ['AGE_BINS', 'AGE_GROUPS', 'SAMPLE_SEED', 'SAMPLE_N', 'SAMPLE_SIZE', 'age_to_group', 'normalize_sex', 'save_mask',
-           'load_mask', 'save_landmarks', 'load_landmarks', 'CXRDataset', 'save_cohort_folder', 'stratified_split',
-           'make_data_samples', 'file_digests', 'compare_sample_folders']
+           'load_mask', 'save_landmarks', 'load_landmarks', 'CXRDataset', 'detection_target', 'detection_collate',
+           'save_cohort_folder', 'stratified_split', 'make_data_samples', 'file_digests', 'compare_sample_folders']
 
 # %% ../nbs/02_data.ipynb #cf720fd4
 AGE_BINS = (18, 40, 60, 80)
@@ -101,11 +102,13 @@ class CXRDataset(Dataset):
     "Radiographs with optional masks/landmarks, labels and group attributes; see `from_cohort` and `from_folder`."
     def __init__(self, meta: pd.DataFrame, load: Callable[[int], tuple], *, label_cols: Sequence[str] = (),
                  group_cols: Sequence[str] = ("sex", "age_group", "site"), organs: Sequence[str] | None = None,
-                 transform: Callable[[dict], dict] | None = None, errors: list | None = None):
+                 transform: Callable[[dict], dict] | None = None, errors: list | None = None,
+                 targets: Callable[[int], dict] | None = None):
         self.meta = meta.reset_index(drop=True)
         missing = [c for c in [*label_cols, *group_cols] if c not in self.meta]
         if missing: raise MedfairInputError("meta", f"missing columns {missing}")
         self._load, self.label_cols, self.group_cols = load, list(label_cols), list(group_cols)
+        self._targets = targets
         self.organs, self.transform, self.errors = list(organs) if organs else None, transform, list(errors or [])
         self._labels = self.meta[self.label_cols].apply(pd.to_numeric, errors="coerce").to_numpy(np.float32) \
             if self.label_cols else np.zeros((len(self.meta), 0), np.float32)
@@ -121,23 +124,49 @@ class CXRDataset(Dataset):
                     labels=torch.from_numpy(self._labels[i].copy()), groups=dict(self._groups[i]), index=i)
         if masks is not None: item["masks"] = torch.from_numpy(np.ascontiguousarray(masks, np.float32))
         if landmarks is not None: item["landmarks"] = torch.from_numpy(np.ascontiguousarray(landmarks, np.float32))
+        if self._targets is not None:
+            t = self._targets(i)
+            if t["masks"].shape[0] == 0: t["masks"] = torch.zeros((0, *item["image"].shape[-2:]), dtype=torch.uint8)
+            item["target"] = t
         return self.transform(item) if self.transform is not None else item
 
     def __repr__(self):
         return f"CXRDataset({len(self)} items, labels={self.label_cols}, groups={self.group_cols}, errors={len(self.errors)})"
 
 # %% ../nbs/02_data.ipynb #5347db9e
+def detection_target(masks: np.ndarray, labels: Sequence[int], boxes_xywh: Sequence[Sequence[float]]) -> dict:
+    "A torchvision detection target: boxes (k, 4) as x1, y1, x2, y2 (float32), labels (k,) int64, masks (k, H, W) uint8, area."
+    b = np.asarray(boxes_xywh, np.float32).reshape(-1, 4)
+    return dict(boxes=torch.from_numpy(np.c_[b[:, :2], b[:, :2] + b[:, 2:]].astype(np.float32)),
+                labels=torch.as_tensor(list(labels), dtype=torch.int64),
+                masks=torch.from_numpy(np.ascontiguousarray(masks, np.uint8)),
+                area=torch.from_numpy(np.asarray(masks, bool).sum((1, 2)).astype(np.float32).reshape(len(b))))
+
+def detection_collate(items: Sequence[dict]) -> dict:
+    "Collate items with per-image `target`s (a different number of instances each): tensors stacked, targets and groups as lists."
+    out = {}
+    for k in items[0]:
+        v = [it[k] for it in items]
+        out[k] = torch.stack(v) if isinstance(v[0], torch.Tensor) else (torch.as_tensor(v) if k == "index" else v)
+    return out
+
 @classmethod
 def _from_cohort(cls, cohort, *, label_cols: Sequence[str] | None = None, group_cols=("sex", "age_group", "site"),
-                 transform=None) -> CXRDataset:
-    "Dataset over an in-memory `medfair.cohort.Cohort` (images, masks, landmarks, meta)."
+                 transform=None, instances: bool = False) -> CXRDataset:
+    "Dataset over an in-memory `medfair.cohort.Cohort` (images, masks, landmarks, meta; lesion instances as `target` if `instances`)."
     for attr in ("images", "meta"):
         if not hasattr(cohort, attr): raise MedfairInputError("cohort", f"has no `{attr}` (expected a medfair Cohort)")
     images, masks, lms = cohort.images, getattr(cohort, "masks", None), getattr(cohort, "landmarks", None)
     if len(images) != len(cohort.meta): raise MedfairInputError("cohort", f"{len(images)} images but {len(cohort.meta)} meta rows")
     labels = list(LABELS) if label_cols is None else list(label_cols)
     def load(i): return images[i], None if masks is None else masks[i], None if lms is None else lms[i]
-    return cls(cohort.meta, load, label_cols=labels, group_cols=group_cols, organs=ORGANS, transform=transform)
+    targets = None
+    if instances:
+        if not hasattr(cohort, "instance_masks"): raise MedfairInputError("cohort", "has no lesion instances (expected a medfair Cohort)")
+        def targets(i):
+            ins = cohort.instances[i]
+            return detection_target(cohort.instance_masks(i), [INSTANCE_CATEGORIES[x['category']] for x in ins], [x['bbox'] for x in ins])
+    return cls(cohort.meta, load, label_cols=labels, group_cols=group_cols, organs=ORGANS, transform=transform, targets=targets)
 CXRDataset.from_cohort = _from_cohort
 
 # %% ../nbs/02_data.ipynb #3936f338
@@ -147,8 +176,8 @@ def _resolve(folder: Path, p) -> Path:
 @classmethod
 def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Sequence[str] | None = None,
                  group_cols=("sex", "age_group", "site"), organs: Sequence[str] | None = None, transform=None,
-                 check: bool = True, progress: bool = False) -> CXRDataset:
-    "Dataset over `folder/metadata.csv` and the DICOM files (and optional masks/landmarks) it lists."
+                 check: bool = True, progress: bool = False, instances: bool | str = False) -> CXRDataset:
+    "Dataset over `folder/metadata.csv` and the DICOM files (and optional masks/landmarks) it lists; `instances`: read lesion instances (COCO JSON, default `instances.json`) as `target`."
     folder = Path(folder); csv = folder / metadata
     if not csv.is_file(): raise MedfairInputError(str(csv), "metadata file not found")
     meta = pd.read_csv(csv)
@@ -181,13 +210,30 @@ def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Seq
         lm = load_landmarks(_resolve(folder, row["landmarks_path"])) if "landmarks_path" in meta and pd.notna(row["landmarks_path"]) else None
         if m is not None and m.shape[1:] != img.shape: raise MedfairInputError(str(row["mask_path"]), f"mask shape {m.shape[1:]} != image shape {img.shape}")
         return img, m, lm
+    targets = None
+    if instances:
+        jf = folder / (instances if isinstance(instances, str) else "instances.json")
+        if not jf.is_file(): raise MedfairInputError(str(jf), "instance annotations (COCO JSON) not found")
+        try: coco = json.loads(jf.read_text())
+        except json.JSONDecodeError as e: raise MedfairInputError(str(jf), f"is not valid JSON: {e}") from None
+        if not {"images", "annotations"} <= set(coco): raise MedfairInputError(str(jf), "is not COCO: needs 'images' and 'annotations'")
+        by_file = {im["file_name"]: im["id"] for im in coco["images"]}
+        anns = {}
+        for a in coco["annotations"]: anns.setdefault(a["image_id"], []).append(a)
+        def targets(i):
+            a = anns.get(by_file.get(str(meta.iloc[i]["path"])), [])
+            m = np.stack([rle_to_mask(x["segmentation"]) for x in a]) if a else np.zeros((0, 0, 0), bool)
+            if not a:
+                img_shape = (int(meta.iloc[i].get("rows", 0) or 0), int(meta.iloc[i].get("columns", 0) or 0))
+                m = np.zeros((0, *img_shape), bool)
+            return detection_target(m, [x["category_id"] for x in a], [x["bbox"] for x in a])
     return cls(meta, load, label_cols=labels, group_cols=group_cols,
-               organs=organs or (ORGANS if "mask_path" in meta else None), transform=transform, errors=errors)
+               organs=organs or (ORGANS if "mask_path" in meta else None), transform=transform, errors=errors, targets=targets)
 CXRDataset.from_folder = _from_folder
 
 # %% ../nbs/02_data.ipynb #bdcb8669
 def save_cohort_folder(cohort, folder, *, progress: bool = True) -> pd.DataFrame:
-    "Write `cohort` as DICOM + mask PNG + landmark CSV + metadata.csv under `folder`; return the metadata table."
+    "Write `cohort` as DICOM + mask PNG + landmark CSV + metadata.csv + lesion instances (COCO `instances.json`) under `folder`; return the metadata table."
     folder = Path(folder)
     df = write_cohort(cohort, folder, progress=progress)
     names = [""] * cohort.landmarks.shape[1]
@@ -199,6 +245,8 @@ def save_cohort_folder(cohort, folder, *, progress: bool = True) -> pd.DataFrame
         lpaths.append(save_landmarks(folder / "landmarks" / f"{sid}.csv", cohort.landmarks[i], names).relative_to(folder).as_posix())
     df.insert(1, "mask_path", mpaths); df.insert(2, "landmarks_path", lpaths)
     df.to_csv(folder / "metadata.csv", index=False, lineterminator="\n")
+    if hasattr(cohort, "to_coco"):
+        (folder / "instances.json").write_text(json.dumps(cohort.to_coco(file_names=list(df["path"])), separators=(",", ":")) + "\n")
     return df
 
 # %% ../nbs/02_data.ipynb #e56c5b6c
@@ -238,12 +286,15 @@ def make_data_samples(folder, *, n: int = SAMPLE_N, image_size: int = SAMPLE_SIZ
                       progress: bool = False) -> pd.DataFrame:
     "Write the deterministic synthetic data sample (DICOM, masks, landmarks, metadata.csv) to `folder`."
     from medfair.cohort import SITES
-    cfg = CohortConfig(n_subjects=n, image_size=image_size, site_mix={"all": {k: 1.0 / len(SITES) for k in SITES}})
-    for s in range(seed, seed + 100):
+    cfg = CohortConfig(n_subjects=n, image_size=image_size, site_mix={"all": {k: 1.0 / len(SITES) for k in SITES}},
+                       prevalence={"nodule": 0.3, "consolidation": 0.3})
+    for s in range(seed, seed + 200):
         coh = generate_cohort(cfg, seed=s)
         cells = coh.meta.groupby(["site", "sex"]).size()
-        if len(cells) == 2 * len(SITES) and cells.min() >= 2: break
-    else: raise MedfairInputError("n", f"{n} subjects never give 2 of each sex at each of the {len(SITES)} sites; use more")
+        cats = pd.Series([x["category"] for inst in coh.instances for x in inst]).value_counts()
+        if len(cells) == 2 * len(SITES) and cells.min() >= 2 and coh.meta["device"].nunique() == len(coh.config.device_specs()) \
+           and len(cats) == 2 and cats.min() >= 3: break
+    else: raise MedfairInputError("n", f"{n} subjects never give 2 of each sex in each of the {len(SITES)} care settings, every device and lesions of both kinds; use more")
     return save_cohort_folder(coh, folder, progress=progress)
 
 def file_digests(folder) -> dict[str, str]:

@@ -124,7 +124,9 @@ def dicom_meta(ds: Dataset) -> dict[str, Any]:
         site=_str(ds, "ClinicalTrialSiteID"), modality=_str(ds, "Modality"),
         sop_class=getattr(sop, "name", None) if sop else None,
         manufacturer=_str(ds, "Manufacturer"), model=_str(ds, "ManufacturerModelName"),
-        kvp=_num(ds, "KVP"), mas=_mas(ds), view=_str(ds, "ViewPosition"), body_part=_str(ds, "BodyPartExamined"),
+        kvp=_num(ds, "KVP"), mas=_mas(ds), sid_mm=_num(ds, "DistanceSourceToDetector"),
+        exposure_control={"AUTOMATIC": "AEC", "MANUAL": "manual"}.get(_str(ds, "ExposureControlMode") or ""),
+        view=_str(ds, "ViewPosition"), body_part=_str(ds, "BodyPartExamined"),
         rows=ds.get("Rows"), columns=ds.get("Columns"), bits_stored=ds.get("BitsStored"),
         photometric=_str(ds, "PhotometricInterpretation"),
         pixel_spacing=sp[0] if sp else None, pixel_spacing_col=sp[1] if sp else None, spacing_source=src,
@@ -319,6 +321,9 @@ def write_dicom(path, stored_pixels: np.ndarray, meta: dict, *, uid_entropy: Seq
     if meta.get("kvp") is not None: ds.KVP = _ds_value(meta["kvp"])
     if meta.get("mas") is not None:
         ds.ExposureInmAs = float(meta["mas"]); ds.Exposure = int(round(float(meta["mas"])))
+    if meta.get("sid_mm") is not None and not pd.isna(meta.get("sid_mm")): ds.DistanceSourceToDetector = _ds_value(meta["sid_mm"])
+    if meta.get("exposure_control") in ("AEC", "manual"):
+        ds.ExposureControlMode = "AUTOMATIC" if meta["exposure_control"] == "AEC" else "MANUAL"
     if meta.get("pixel_spacing") is not None:
         sp = meta["pixel_spacing"]
         sp = (sp, sp) if np.ndim(sp) == 0 else tuple(sp)

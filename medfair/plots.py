@@ -21,7 +21,7 @@ from .core import MedfairInputError
 # %% auto #0
 __all__ = ['TIDY_COLUMNS', 'REFERENCES', 'group_labels', 'group_colors', 'metric_bars', 'roc_by_group', 'pr_by_group',
            'reliability_by_group', 'disparity_matrix', 'disparity_heatmap', 'pareto_front', 'pareto_plot',
-           'dice_by_group', 'group_rates', 'rate_gaps', 'ThresholdDashboard', 'save_html']
+           'dice_by_group', 'adjusted_forest_plot', 'group_rates', 'rate_gaps', 'ThresholdDashboard', 'save_html']
 
 # %% ../nbs/05_plots.ipynb #f639a6f8
 def group_labels(groups, sep: str = "×") -> np.ndarray:
@@ -269,6 +269,42 @@ def dice_by_group(values, groups, kind: str = "box", title: str = "Per-image Dic
         if kind == "box": fig.add_trace(go.Box(**common, boxpoints="all", jitter=0.4, pointpos=0, boxmean=True))
         else: fig.add_trace(go.Violin(**common, points="all", jitter=0.4, box_visible=True, meanline_visible=True))
     fig.update_layout(title=title, yaxis_title="Dice", template="plotly_white", height=400, yaxis_range=[-0.02, 1.02])
+    return fig
+
+# %% ../nbs/05_plots.ipynb #e46e7cc7
+def adjusted_forest_plot(table: pd.DataFrame, odds_ratio: bool | None = None, title: str | None = None) -> go.Figure:
+    """Forest plot of a `medfair.audit.adjusted_disparities` table: for each attribute level, the marginal (attribute
+    alone) and the adjusted (all attributes and covariates) effect with its CI, side by side. Odds ratios on a log axis
+    with a line at 1 for binomial tables, differences with a line at 0 for gaussian ones (`odds_ratio=None`: by the columns)."""
+    est_cols = [f"{w}_{c}" for w in ("marginal", "adjusted") for c in ("estimate", "ci_low", "ci_high")]
+    _require_columns(table, ["attribute", "level", "reference", *est_cols], what="table")
+    or_cols = [f"{w}_or{c}" for w in ("marginal", "adjusted") for c in ("", "_ci_low", "_ci_high")]
+    has_or = all(c in table.columns for c in or_cols)
+    if odds_ratio is None: odds_ratio = has_or
+    if odds_ratio and not has_or:
+        raise MedfairInputError("odds_ratio", f"the table has no odds-ratio columns (a 'gaussian' table?); missing {[c for c in or_cols if c not in table.columns]}")
+    d = table.reset_index(drop=True)
+    labels = [f"{a}: {lv} vs {ref}" for a, lv, ref in zip(d["attribute"], d["level"], d["reference"])]
+    ypos = np.arange(len(d))[::-1].astype(float)          # the table's first row at the top
+    what = "odds ratio" if odds_ratio else "difference"
+    fig = go.Figure()
+    for w, off, color, symbol, desc in [("marginal", 0.15, "#7f7f7f", "circle-open", "marginal (attribute alone)"),
+                                        ("adjusted", -0.15, qualitative.Plotly[0], "diamond", "adjusted (all attributes + covariates)")]:
+        est, lo, hi = (d[f"{w}_or{c}" if odds_ratio else f"{w}_{c2}"].to_numpy(float)
+                       for c, c2 in (("", "estimate"), ("_ci_low", "ci_low"), ("_ci_high", "ci_high")))
+        p = d[f"{w}_p"].to_numpy(float) if f"{w}_p" in d.columns else np.full(len(d), np.nan)
+        fig.add_trace(go.Scatter(
+            x=est, y=ypos + off, mode="markers", name=desc, meta=w, text=labels, customdata=np.c_[lo, hi, p],
+            marker=dict(color=color, size=10, symbol=symbol, line=dict(width=2, color=color)),
+            error_x=dict(type="data", symmetric=False, array=np.nan_to_num(hi - est), arrayminus=np.nan_to_num(est - lo), color=color),
+            hovertemplate="%{text}<br>" + w + f" {what} " + "%{x:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}], p=%{customdata[2]:.3g}<extra></extra>"))
+    fig.add_vline(x=1.0 if odds_ratio else 0.0, line=dict(dash="dot", color="grey"))
+    fig.update_yaxes(tickvals=ypos, ticktext=labels, range=[-0.6, len(d) - 0.4])
+    ci_txt = f"{100 * (1 - float(table.attrs.get('alpha', 0.05))):g}% CI"
+    fig.update_xaxes(type="log" if odds_ratio else "linear", title=f"{what} vs the reference level ({ci_txt})")
+    outcome = table.attrs.get("outcome")
+    fig.update_layout(title=title or (f"{outcome}: " if outcome else "") + f"marginal vs adjusted {what}s", template="plotly_white", height=max(300, 45 * len(d) + 150),
+                      legend=dict(orientation="h", y=-0.2))
     return fig
 
 # %% ../nbs/05_plots.ipynb #819d024c

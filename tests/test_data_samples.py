@@ -27,12 +27,14 @@ def test_data_samples_regenerate_within_contract(tmp_path):
 
 
 def test_data_samples_load_and_cover_groups():
-    "CXRDataset.from_folder loads all 24 images with masks and landmarks; every site and both sexes are present."
-    from medfair.cohort import LABELS, ORGANS, SITES
+    "CXRDataset.from_folder loads all 24 images with masks, landmarks and lesion instances; every care setting, every device and both sexes are present."
+    from medfair.cohort import DEVICES, LABELS, ORGANS, SITES
     from medfair.data import CXRDataset
-    ds = CXRDataset.from_folder(SAMPLES)
+    ds = CXRDataset.from_folder(SAMPLES, instances=True)
     assert len(ds) == 24 and ds.errors == []
-    assert set(ds.meta["site"]) == set(SITES) and set(ds.meta["sex"]) == {"F", "M"}
+    assert set(ds.meta["site"]) == set(SITES) and set(ds.meta["sex"]) == {"F", "M"} and set(ds.meta["device"]) == set(DEVICES)
+    assert {"race", "insurance", "kvp", "mas", "sid_mm", "exposure_control", "view", "detector"} <= set(ds.meta.columns)
+    assert sum(len(ds[i]["target"]["labels"]) for i in range(len(ds))) == ds.meta["n_instances"].sum() > 0
     assert ds.label_cols == list(LABELS)
     for i in range(len(ds)):
         it = ds[i]
