@@ -40,11 +40,12 @@ venv: $(STAMP)
 # The headline reproduction on the embedded synthetic cohort: the `ci` preset on a CPU, the `gpu`
 # preset when a GPU is present (picked automatically). Writes runs/<name>/: executed notebook,
 # metrics.json, report.html (interactive, offline) and run.json. Other reproductions:
-# `make repro REPRO=seg_sex_imbalance`, or `.venv/bin/medfair repro list`.
+# `make repro REPRO=seg_sex_imbalance`, or `.venv/bin/medfair repro list`. Running it again moves the previous
+# run folder aside (to $(RUNS)/$(REPRO).<its start time>, via --force): no earlier run is ever deleted.
 REPRO ?= gender_imbalance
 REPRO_ARGS ?=
 repro: $(STAMP)
-	$(BIN)/medfair repro run $(REPRO) --out $(RUNS)/$(REPRO) $(REPRO_ARGS)
+	$(BIN)/medfair repro run $(REPRO) --out $(RUNS)/$(REPRO) --force $(REPRO_ARGS)
 
 # ---- every test ---------------------------------------------------------------------------
 # The browser tests drive Debian's Chromium with Playwright (no browser download): install it with

@@ -17,15 +17,18 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .core import MedfairInputError, as_generator
-from .metrics import (SEP, TIDY_COLUMNS, DISPARITY_STATS, HIGHER_IS_BETTER, MetricEngine, MetricWarning,
-                             disparities, disparity_stats, group_frame, _as_groups_df, _check_classification,
-                             rates_by_group, seg_fairness_stats)
+from .metrics import (SEP, TIDY_COLUMNS, CLASSIFICATION_METRICS, DISPARITY_STATS, DISPARITY_COLUMNS, SEG_DISPARITY_STATS,
+                             HIGHER_IS_BETTER, MetricEngine, MetricWarning, disparities, disparity_bounds, disparity_stats,
+                             group_frame, _as_groups_df, _check_classification, rates_by_group, seg_fairness_stats,
+                             uniform_bin_edges)
 
 # %% auto #0
-__all__ = ['THRESHOLD_CONSTRAINTS', 'TEST_COLUMNS', 'GLM_FAMILIES', 'ADJUSTED_CI', 'ADJUSTED_COLUMNS', 'ODDS_RATIO_COLUMNS',
-           'stratified_counts', 'jackknife_weights', 'interval', 'BootstrapResult', 'bootstrap_classification',
-           'bootstrap_group_means', 'delong_auc', 'delong_test', 'permutation_test_groups', 'two_proportion_test',
-           'risk_difference', 'risk_ratio', 'cohens_h', 'cliffs_delta', 'cohens_d', 'adjust_pvalues',
+__all__ = ['LABEL_CONDITIONAL', 'DISPARITY_CI_COLUMNS', 'PAIRWISE_COLUMNS', 'THRESHOLD_CONSTRAINTS', 'TEST_COLUMNS',
+           'GLM_FAMILIES', 'ADJUSTED_CI', 'ADJUSTED_COLUMNS', 'ODDS_RATIO_COLUMNS', 'stratified_counts',
+           'jackknife_weights', 'interval', 'simultaneous_intervals', 'adjust_pvalues', 'BootstrapResult',
+           'bootstrap_pvalue', 'bootstrap_classification', 'bootstrap_group_means', 'delong_auc', 'delong_test',
+           'permutation_test_groups', 'permutation_test_disparity', 'permutation_test_group_means',
+           'two_proportion_test', 'risk_difference', 'risk_ratio', 'cohens_h', 'cliffs_delta', 'cohens_d',
            'friedman_nemenyi', 'reliability_table', 'GroupTemperatureScaler', 'GroupPlattScaler', 'GroupThresholds',
            'fit_group_thresholds', 'compare_thresholds', 'AuditReport', 'audit', 'audit_segmentation', 'GLMDesign',
            'glm_design', 'glm_refit', 'adjusted_disparities']
@@ -95,29 +98,209 @@ def interval(boot: np.ndarray, est: np.ndarray, method: str = "percentile", alph
             lo[k], hi[k] = np.quantile(b, adj[:, k])
         return lo, hi
 
+# %% ../nbs/04_audit.ipynb #d6f8af52
+def simultaneous_intervals(boot: np.ndarray, est, alpha: float = 0.05,
+                           bounds: tuple[float, float] = (-np.inf, np.inf)) -> tuple[np.ndarray, np.ndarray, float]:
+    """Simultaneous (1 - alpha) intervals for all columns of `boot` (resamples, K) around `est` (K,): studentised max-t
+    bootstrap. Each column's scale is its bootstrap standard error; the critical value is the (1 - alpha) quantile of the
+    largest |resample - estimate| / se over the columns, so the K intervals hold *together*. Clipped to `bounds` (the
+    metric's range). Returns (low, high, critical value); NaN estimates (undefined groups) get NaN and are left out."""
+    boot = np.asarray(boot, float); est = np.atleast_1d(np.asarray(est, float))
+    if boot.ndim == 1: boot = boot[:, None]
+    if boot.ndim != 2 or boot.shape[1] != len(est):
+        raise MedfairInputError("boot", f"needs one column per estimate ({len(est)}), got shape {boot.shape}")
+    if not 0 < alpha < 1: raise MedfairInputError("alpha", f"must lie in (0, 1), got {alpha}")
+    lo, hi = np.full(len(est), np.nan), np.full(len(est), np.nan)
+    ok = ~np.isnan(est)
+    if not ok.any() or len(boot) < 2: return lo, hi, float("nan")
+    b, e = boot[:, ok], est[ok]
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        se = np.nanstd(b, axis=0, ddof=1)
+        t = np.where(se > 0, np.abs(b - e) / se, 0.0)      # a column that never moves (se 0) cannot raise the maximum
+        t[np.isnan(b)] = np.nan                            # resamples in which a group's metric is undefined
+        M = np.nanmax(t, axis=1)
+    M = M[np.isfinite(M)]
+    crit = float(np.quantile(M, 1 - alpha)) if len(M) else float("nan")
+    lo[ok], hi[ok] = np.clip(e - crit * se, *bounds), np.clip(e + crit * se, *bounds)
+    return lo, hi, crit
+
+# %% ../nbs/04_audit.ipynb #400237b2
+def adjust_pvalues(p_values, method: str = "holm", alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    "Adjusted p-values and reject flags ('holm', 'fdr_bh' or any statsmodels multipletests method); NaNs pass through."
+    from statsmodels.stats.multitest import multipletests
+    p = np.asarray(p_values, float)
+    adj, rej = np.full(p.shape, np.nan), np.zeros(p.shape, bool)
+    ok = ~np.isnan(p)
+    if ok.any():
+        try: r, pa, _, _ = multipletests(p[ok], alpha=alpha, method=method)
+        except ValueError as err: raise MedfairInputError("method", str(err)) from err
+        adj[ok], rej[ok] = pa, r
+    return adj, rej
+
+# %% ../nbs/04_audit.ipynb #05e0380b
+LABEL_CONDITIONAL = ("auroc", "tpr", "fnr", "fpr", "tnr", "tpr_at_spec", "balanced_accuracy", "underdiagnosis")
+_MORE_DISPARATE = dict(gap=1, ratio=-1, max_abs_diff_overall=1, min_ratio_overall=-1, std=1, ser=1, es_score=-1)
+
+def _sub_rng(seed, key: int) -> np.random.Generator:
+    "A generator for a second purpose (permutations) from the same `seed`: the Generator itself, or an independent stream."
+    if isinstance(seed, np.random.Generator): return seed
+    as_generator(seed)                                    # validates the seed
+    return np.random.default_rng(np.random.SeedSequence(None if seed is None else int(seed), spawn_key=(key,)))
+
+def _permuted_codes(codes: np.ndarray, n_perm: int, rng: np.random.Generator, strata: np.ndarray | None = None) -> np.ndarray:
+    "(n_perm, n) group codes, each row a random permutation of `codes` (within each stratum of `strata` when given)."
+    P = np.tile(codes, (n_perm, 1))
+    if strata is None: return rng.permuted(P, axis=1)
+    for s_ in np.unique(strata):
+        idx = np.flatnonzero(strata == s_)
+        P[:, idx] = rng.permuted(P[:, idx], axis=1)
+    return P
+
+def _stat_rows(v: np.ndarray, overall: np.ndarray, stat: str) -> np.ndarray:
+    "Disparity statistic `stat` of each row of group values `v` (rows, G)."
+    return (disparity_stats(v, overall) | seg_fairness_stats(v, overall))[stat]
+
+def _perm_p(obs: float, perm: np.ndarray, stat: str) -> float:
+    "One-sided permutation p-value: share of permutations at least as disparate as observed (the observed one counted)."
+    perm = perm[np.isfinite(perm)]
+    if not np.isfinite(obs) or len(perm) == 0: return float("nan")
+    sgn = _MORE_DISPARATE[stat]
+    return float((1 + np.sum(sgn * perm >= sgn * obs - 1e-12 * max(1.0, abs(obs)))) / (1 + len(perm)))
+
+def _perm_classification(eng: MetricEngine, codes: np.ndarray, G: int, metrics: Sequence[str], n_perm: int,
+                         rng: np.random.Generator, strata: np.ndarray | None, stat: str = "gap") -> tuple[dict, dict]:
+    """Observed and permuted `stat` per metric for the G groups of `codes`, evaluated with the pooled engine `eng` (no groups):
+    a group's metric is the metric of the 0/1 weights of its members, so a block of permutations is one `evaluate` call."""
+    onehot = lambda P: (P[:, None, :] == np.arange(G)[None, :, None]).reshape(-1, eng.n).astype(np.float32)
+    ov = eng.evaluate(np.ones((1, eng.n)), metrics)
+    val = eng.evaluate(eng.canonical(onehot(codes[None])), metrics)
+    obs = {m: float(_stat_rows(val[m][:, 0].reshape(1, G), ov[m][:, 0], stat)[0]) for m in metrics}
+    step = max(1, _chunk_rows(eng.n) // G)
+    parts: dict[str, list] = {m: [] for m in metrics}
+    for s0 in range(0, n_perm, step):
+        k = min(step, n_perm - s0)
+        val = eng.evaluate(eng.canonical(onehot(_permuted_codes(codes, k, rng, strata))), metrics)
+        for m in metrics: parts[m].append(_stat_rows(val[m][:, 0].reshape(k, G), np.repeat(ov[m][:, 0], k), stat))
+    return obs, {m: np.concatenate(v) for m, v in parts.items()}
+
+def _perm_group_means(V: np.ndarray, codes: np.ndarray, G: int, n_perm: int, rng: np.random.Generator,
+                      stat: str = "gap") -> tuple[np.ndarray, np.ndarray]:
+    "Observed (M,) and permuted (n_perm, M) `stat` of the group means of the columns of `V` (n, M; NaN left out of a mean)."
+    M0 = ~np.isnan(V); V0 = np.where(M0, V, 0.0)
+    overall = np.nanmean(V, axis=0) if M0.any() else np.full(V.shape[1], np.nan)
+    def stats_of(P):
+        k = len(P); idx = (P + G * np.arange(k)[:, None]).ravel()
+        out = np.empty((k, V.shape[1]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for j in range(V.shape[1]):
+                s_ = np.bincount(idx, weights=np.tile(V0[:, j], k), minlength=k * G)
+                c_ = np.bincount(idx, weights=np.tile(M0[:, j], k).astype(float), minlength=k * G)
+                out[:, j] = _stat_rows((s_ / c_).reshape(k, G), np.full(k, overall[j]), stat)
+        return out
+    obs = stats_of(codes[None])[0]
+    step = max(1, _chunk_rows(len(V)))
+    perm = np.concatenate([stats_of(_permuted_codes(codes, min(step, n_perm - s0), rng)) for s0 in range(0, n_perm, step)])
+    return obs, perm
+
 # %% ../nbs/04_audit.ipynb #41945dbd
+DISPARITY_CI_COLUMNS = [*DISPARITY_COLUMNS, "ci_method", "p_value"]
+PAIRWISE_COLUMNS = ["group_col", "metric", "group_a", "group_b", "estimate_a", "estimate_b", "difference", "diff_ci_low",
+                    "diff_ci_high", "ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "p_adj", "reject"]
+_OVERALL_STATS = ("max_abs_diff_overall", "min_ratio_overall", "es_score")
+
 @dataclass
 class BootstrapResult:
-    "Tidy metrics and disparities with CIs, and the raw replicates (metric -> (n_boot, groups)) when kept."
+    """Tidy metrics with CIs; disparity summaries with simultaneous (null-valid) CIs; signed pairwise differences and ratios
+    with CIs and corrected p-values (the primary disparity evidence); the raw replicates (metric -> (n_boot, groups)) when kept."""
     metrics: pd.DataFrame
     disparities: pd.DataFrame
     replicates: dict[str, np.ndarray] | None = None
     keys: list | None = None
+    pairwise: pd.DataFrame | None = None
 
-def _disparity_table(point: pd.DataFrame, keys, boot: dict, jack: dict | None, method, alpha) -> pd.DataFrame:
+def _metric_range(m: str) -> tuple[float, float]:
+    "The values a metric can take; simultaneous intervals are clipped to it."
+    if m in CLASSIFICATION_METRICS or m in ("dice", "iou"): return (0.0, 1.0)
+    if m in ("hd", "hd95", "assd"): return (0.0, np.inf)
+    return (-np.inf, np.inf)
+
+def _estimates(point: pd.DataFrame, keys, m: str) -> np.ndarray:
+    pt = point[point.metric == m].set_index(["group_col", "group"]).estimate
+    return np.array([pt.get((c, g), np.nan) for c, g, *_ in keys], float)
+
+def _disparity_table(point: pd.DataFrame, keys, boot: dict, alpha: float, perm_p: dict | None = None, seg: bool = False) -> pd.DataFrame:
+    """Disparity statistics with intervals from simultaneous max-t intervals of the group values (`disparity_bounds`):
+    gap, ratio, std, SER from the groups' joint intervals; the statistics against the overall value from the joint
+    intervals of the groups and the overall value. `perm_p[(group_col, metric)]`: permutation p-value of the gap."""
     d = disparities(point)
-    if d.empty: return d
+    d = d.assign(ci_method="simultaneous max-t", p_value=np.nan)
+    if d.empty: return d[DISPARITY_CI_COLUMNS]
     cols = np.array([k[0] for k in keys])
-    lo_all, hi_all = np.full(len(d), np.nan), np.full(len(d), np.nan)
+    seg_rows = []
     for (gc, m), idx in d.groupby(["group_col", "metric"], sort=False).groups.items():
         sel = np.flatnonzero(cols == gc)
-        bs = disparity_stats(boot[m][:, sel], boot[m][:, 0])
-        js = disparity_stats(jack[m][:, sel], jack[m][:, 0]) if jack is not None else None
+        est = _estimates(point, keys, m)
+        glo, ghi, _ = simultaneous_intervals(boot[m][:, sel], est[sel], alpha, _metric_range(m))
+        olo, ohi, _ = simultaneous_intervals(boot[m][:, np.r_[0, sel]], est[np.r_[0, sel]], alpha, _metric_range(m))
+        bg, bo = disparity_bounds(glo, ghi), disparity_bounds(olo[1:], ohi[1:], olo[0], ohi[0])
         for i in idx:
             st = d.at[i, "stat"]
-            lo, hi = interval(bs[st][:, None], [d.at[i, "estimate"]], method, alpha, None if js is None else js[st][:, None])
-            lo_all[d.index.get_loc(i)], hi_all[d.index.get_loc(i)] = lo[0], hi[0]
-    return d.assign(ci_low=lo_all, ci_high=hi_all)
+            d.at[i, "ci_low"], d.at[i, "ci_high"] = (bo if st in _OVERALL_STATS else bg)[st]
+            if st == "gap" and perm_p is not None: d.at[i, "p_value"] = perm_p.get((gc, m), np.nan)
+        if seg and HIGHER_IS_BETTER.get(m) is True:       # SER / equity scaling are defined for overlap scores (Dice, IoU)
+            es = seg_fairness_stats(est[sel][None], est[:1])
+            first = d.loc[idx[0]]
+            for st in SEG_DISPARITY_STATS:
+                seg_rows.append((gc, m, st, float(es[st][0]), *(bo if st in _OVERALL_STATS else bg)[st], None, None,
+                                 first.n_groups, first.undefined_groups, "simultaneous max-t", np.nan))
+    if seg_rows: d = pd.concat([d, pd.DataFrame(seg_rows, columns=DISPARITY_CI_COLUMNS)], ignore_index=True)
+    return d[DISPARITY_CI_COLUMNS]
+
+def bootstrap_pvalue(D: np.ndarray, min_count: int = 10) -> np.ndarray:
+    """Two-sided bootstrap p-value of 'no difference' per column of resampled differences `D` (resamples, K): twice the
+    smaller share of resamples on either side of 0 (the test the percentile interval inverts: p < alpha where the interval
+    excludes 0). Where fewer than `min_count` resamples lie on the smaller side, that tail is taken from the normal
+    distribution with the resamples' mean and standard deviation, so p is not floored at 2 / n_boot (which no
+    multiple-comparison correction could get below alpha). NaN resamples are left out."""
+    D = np.atleast_2d(np.asarray(D, float).T).T
+    nv = (~np.isnan(D)).sum(0)
+    k = np.minimum((D <= 0).sum(0), (D >= 0).sum(0))
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mu, sd = np.nanmean(D, 0), np.nanstd(D, 0, ddof=1)
+        p_norm = np.where(sd > 0, 2 * stats.norm.sf(np.abs(mu) / sd), np.where(mu == 0, 1.0, 0.0))
+        p = np.where(k >= min_count, np.minimum(1.0, 2 * k / nv), p_norm)
+    return np.where(nv >= 2, p, np.nan)
+
+def _pairwise_table(point: pd.DataFrame, keys, boot: dict, jack: dict | None, method: str, alpha: float,
+                    correction: str = "holm", max_groups: int = 12) -> pd.DataFrame:
+    """Signed difference a - b and ratio a / b of every pair of groups of every grouping (up to `max_groups` groups), with
+    intervals from the same bootstrap resamples, the bootstrap p-value of 'no difference' (`bootstrap_pvalue`) and p-values
+    corrected with `correction` over the whole table (every metric, grouping and pair: one family)."""
+    cols = np.array([k[0] for k in keys])
+    q = [alpha / 2, 1 - alpha / 2]
+    parts = []
+    for gc in dict.fromkeys(c for c in cols if c != "overall"):
+        sel = np.flatnonzero(cols == gc)
+        if len(sel) < 2 or len(sel) > max_groups: continue
+        ia, ib = (np.array(v) for v in zip(*itertools.combinations(sel, 2)))
+        for m, R in boot.items():
+            est = _estimates(point, keys, m)
+            with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                D, Q = R[:, ia] - R[:, ib], R[:, ia] / R[:, ib]
+                d, r = est[ia] - est[ib], est[ia] / est[ib]
+                dlo, dhi = interval(D, d, method, alpha, None if jack is None else jack[m][:, ia] - jack[m][:, ib])
+                rlo, rhi = np.nanquantile(np.where(np.isnan(Q), np.nan, Q), q, axis=0, method="inverted_cdf")   # ratios may be inf
+            p = np.where(np.isnan(d), np.nan, bootstrap_pvalue(D))
+            parts.append(pd.DataFrame(dict(group_col=gc, metric=m, group_a=[keys[i][1] for i in ia], group_b=[keys[i][1] for i in ib],
+                                           estimate_a=est[ia], estimate_b=est[ib], difference=d, diff_ci_low=dlo, diff_ci_high=dhi,
+                                           ratio=r, ratio_ci_low=rlo, ratio_ci_high=rhi, p_value=p)))
+    if not parts: return pd.DataFrame(columns=PAIRWISE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["p_adj"], out["reject"] = adjust_pvalues(out.p_value.to_numpy(), correction, alpha)
+    return out[PAIRWISE_COLUMNS]
 
 def _run_bootstrap(evaluate, cell_sizes, n, n_boot, seed, dtype=np.float32):
     rng = as_generator(seed)
@@ -147,31 +330,55 @@ def _with_ci(point: pd.DataFrame, keys, boot, jack, method, alpha) -> pd.DataFra
         lo[ii], hi[ii], und[ii] = l, h, np.isnan(boot[m][:, cols]).sum(0)
     return point.assign(ci_low=lo, ci_high=hi, n_undefined=und)
 
+def _perm_pvalues_classification(eng: MetricEngine, metrics, n_perm: int, seed) -> dict:
+    "Permutation p-value of the gap per (group column, metric): labels shuffled within the true label for `LABEL_CONDITIONAL` metrics."
+    pooled = MetricEngine(eng.y, eng.s, None, eng.threshold, eng.spec, eng.n_bins, eng.label_kind)
+    rng = _sub_rng(seed, 1)
+    metrics = [m for m in (CLASSIFICATION_METRICS if metrics is None else metrics) if m != "ece_mass"]   # its bins are the group's own quantiles
+    out = {}
+    for col in eng.groups.columns:
+        names, codes = np.unique(eng.groups[col].to_numpy(), return_inverse=True)
+        for ms, strata in (([m for m in metrics if m in LABEL_CONDITIONAL], eng.y), ([m for m in metrics if m not in LABEL_CONDITIONAL], None)):
+            if not ms or len(names) < 2: continue
+            obs, perm = _perm_classification(pooled, codes, len(names), ms, n_perm, rng, strata)
+            out.update({(col, m): _perm_p(obs[m], perm[m], "gap") for m in ms})
+    return out
+
 def bootstrap_classification(y_true, y_score, groups=None, *, n_boot: int = 1000, method: str = "percentile", alpha: float = 0.05,
                              seed=0, threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10, label_kind: str = "disease",
                              intersections=True, metrics: Sequence[str] | None = None, nan_policy: str = "raise",
-                             jackknife_blocks: int = 200, keep_replicates: bool = False) -> BootstrapResult:
-    "Group-stratified bootstrap CIs (percentile or BCa) for every classification metric of every group, and for the disparities."
+                             jackknife_blocks: int = 200, keep_replicates: bool = False, n_perm: int = 0,
+                             correction: str = "holm", max_groups_for_tests: int = 12) -> BootstrapResult:
+    """Group-stratified bootstrap CIs (percentile or BCa) for every classification metric of every group; signed pairwise
+    differences and ratios with CIs and `correction`-adjusted p-values; disparity summaries with simultaneous intervals,
+    and (`n_perm` > 0) a permutation p-value of 'no disparity' for every gap."""
     if int(n_boot) < 2: raise MedfairInputError("n_boot", f"must be >= 2, got {n_boot}")
     if method not in ("percentile", "bca"): raise MedfairInputError("method", f"must be 'percentile' or 'bca', got {method!r}")
+    if int(n_perm) < 0: raise MedfairInputError("n_perm", f"must be >= 0, got {n_perm}")
     eng = MetricEngine(y_true, y_score, groups, threshold, spec, n_bins, label_kind, intersections, nan_policy)
     ev = lambda W: eng.evaluate(W, metrics)
     point = eng.tidy(ev(np.ones((1, eng.n))))
     boot = _run_bootstrap(ev, eng.cell_sizes, eng.n, int(n_boot), seed)
     jack = _run_jackknife(ev, eng.cell_sizes, jackknife_blocks, seed) if method == "bca" else None
     tidy = _with_ci(point, eng.keys, boot, jack, method, alpha)
-    disp = _disparity_table(point, eng.keys, boot, jack, method, alpha)
-    return BootstrapResult(tidy, disp, boot if keep_replicates else None, eng.keys)
+    perm_p = _perm_pvalues_classification(eng, metrics, int(n_perm), seed) if n_perm else None
+    disp = _disparity_table(point, eng.keys, boot, alpha, perm_p)
+    pw = _pairwise_table(point, eng.keys, boot, jack, method, alpha, correction, max_groups_for_tests)
+    return BootstrapResult(tidy, disp, boot if keep_replicates else None, eng.keys, pw)
 
 # %% ../nbs/04_audit.ipynb #16ea9f3d
 def bootstrap_group_means(per_image: pd.DataFrame, group_cols: Sequence[str], metrics: Sequence[str], *, n_boot: int = 1000,
                           method: str = "percentile", alpha: float = 0.05, seed=0, intersections=True,
-                          jackknife_blocks: int = 1000, keep_replicates: bool = False) -> BootstrapResult:
-    "Stratified-bootstrap CIs for per-group means of per-image metrics (e.g. Dice, HD95); NaN values are left out of a mean."
+                          jackknife_blocks: int = 1000, keep_replicates: bool = False, n_perm: int = 0,
+                          correction: str = "holm", max_groups_for_tests: int = 12) -> BootstrapResult:
+    """Stratified-bootstrap CIs for per-group means of per-image metrics (e.g. Dice, HD95; NaN values are left out of a
+    mean); signed pairwise differences and ratios of the means with CIs and corrected p-values; gap, ratio, std, SER and
+    equity-scaled score with simultaneous intervals, and (`n_perm` > 0) a permutation p-value of 'no disparity' for each gap."""
     metrics = list(metrics)
     missing = [c for c in [*group_cols, *metrics] if c not in per_image.columns]
     if missing: raise MedfairInputError("per_image", f"missing columns {missing}")
     if len(per_image) == 0: raise MedfairInputError("per_image", "is empty")
+    if int(n_perm) < 0: raise MedfairInputError("n_perm", f"must be >= 0, got {n_perm}")
     gf = group_frame(per_image[list(group_cols)], intersections) if len(group_cols) else pd.DataFrame(index=range(len(per_image)))
     base = [str(c) for c in group_cols]
     codes = (np.unique(gf[base].agg(SEP.join, axis=1), return_inverse=True)[1] if base else np.zeros(len(gf), np.int64))
@@ -197,20 +404,17 @@ def bootstrap_group_means(per_image: pd.DataFrame, group_cols: Sequence[str], me
     jack = _run_jackknife(ev, np.bincount(codes), jackknife_blocks, seed) if method == "bca" else None
     k3 = [k[:3] for k in keys]
     tidy = _with_ci(point, k3, boot, jack, method, alpha)
-    disp = _disparity_table(point, k3, boot, jack, method, alpha)
-    seg_rows = []
-    cols = np.array([k[0] for k in keys])
-    for gc in [c for c in gf.columns]:
-        for m in metrics:
-            if HIGHER_IS_BETTER.get(m) is not True: continue   # SER / equity scaling are defined for overlap scores (Dice, IoU)
-            sel = np.flatnonzero(cols == gc)
-            est = seg_fairness_stats(pv[m][:, sel], pv[m][:, 0]); bs = seg_fairness_stats(boot[m][:, sel], boot[m][:, 0])
-            js = seg_fairness_stats(jack[m][:, sel], jack[m][:, 0]) if jack is not None else None
-            for st in ("std", "ser", "es_score"):
-                lo, hi = interval(bs[st][:, None], est[st], method, alpha, None if js is None else js[st][:, None])
-                seg_rows.append((gc, m, st, float(est[st][0]), lo[0], hi[0], None, None, len(sel)))
-    if seg_rows: disp = pd.concat([disp, pd.DataFrame(seg_rows, columns=disp.columns)], ignore_index=True)
-    return BootstrapResult(tidy, disp, boot if keep_replicates else None, k3)
+    perm_p = None
+    if n_perm:
+        rng = _sub_rng(seed, 1); perm_p = {}
+        for col in gf.columns:
+            names, gcodes = np.unique(gf[col].to_numpy()[order], return_inverse=True)
+            if len(names) < 2: continue
+            obs, perm = _perm_group_means(V, gcodes, len(names), int(n_perm), rng)
+            perm_p.update({(col, m): _perm_p(obs[j], perm[:, j], "gap") for j, m in enumerate(metrics)})
+    disp = _disparity_table(point, k3, boot, alpha, perm_p, seg=True)
+    pw = _pairwise_table(point, k3, boot, jack, method, alpha, correction, max_groups_for_tests)
+    return BootstrapResult(tidy, disp, boot if keep_replicates else None, k3, pw)
 
 # %% ../nbs/04_audit.ipynb #c1b2bc86
 def _midrank(x: np.ndarray) -> np.ndarray:
@@ -269,6 +473,43 @@ def permutation_test_groups(y_true, y_score, groups, group_a, group_b, metric: s
     p = (1 + np.sum(np.abs(perm) >= abs(obs) - 1e-12)) / (1 + len(perm)) if np.isfinite(obs) else float("nan")
     return dict(difference=obs, p_value=float(p), n_perm=int(len(perm)))
 
+# %% ../nbs/04_audit.ipynb #5b294221
+def permutation_test_disparity(y_true, y_score, groups, metric: str = "auroc", *, stat: str = "gap", n_perm: int = 2000, seed=0,
+                               strata: str = "auto", threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10,
+                               label_kind: str = "disease") -> dict[str, Any]:
+    """Permutation test of 'no disparity' in `metric` over all groups of one grouping: group labels are shuffled
+    (`strata='label'`: within positives and within negatives; 'none': over all patients; 'auto': 'label' for the
+    `LABEL_CONDITIONAL` metrics) and p is the share of shuffles whose `stat` (default the max - min gap) is at least as
+    disparate as the observed one."""
+    if stat not in _MORE_DISPARATE: raise MedfairInputError("stat", f"must be one of {tuple(_MORE_DISPARATE)}, got {stat!r}")
+    if metric not in CLASSIFICATION_METRICS or metric == "ece_mass":
+        raise MedfairInputError("metric", f"must be a classification metric other than 'ece_mass' (whose bins depend on the group), got {metric!r}")
+    if strata not in ("auto", "label", "none"): raise MedfairInputError("strata", f"must be 'auto', 'label' or 'none', got {strata!r}")
+    if int(n_perm) < 1: raise MedfairInputError("n_perm", f"must be >= 1, got {n_perm}")
+    y, s, gdf = _check_classification(y_true, y_score, groups)
+    if gdf.shape[1] != 1: raise MedfairInputError("groups", "give one grouping (a 1-D array or one column)")
+    names, codes = np.unique(gdf.iloc[:, 0].astype(str).to_numpy(), return_inverse=True)
+    if len(names) < 2: raise MedfairInputError("groups", f"needs at least two groups, got {list(names)}")
+    by_label = strata == "label" or (strata == "auto" and metric in LABEL_CONDITIONAL)
+    eng = MetricEngine(y, s, None, threshold, spec, n_bins, label_kind)
+    obs, perm = _perm_classification(eng, codes, len(names), [metric], int(n_perm), _sub_rng(seed, 1), y if by_label else None, stat)
+    return dict(statistic=obs[metric], p_value=_perm_p(obs[metric], perm[metric], stat), n_perm=int(np.isfinite(perm[metric]).sum()),
+                strata="label" if by_label else "none", n_groups=len(names))
+
+def permutation_test_group_means(values, groups, *, stat: str = "gap", n_perm: int = 2000, seed=0) -> dict[str, Any]:
+    """Permutation test of 'no disparity' in the group means of a per-image score (Dice, HD95 ...; NaN left out of a
+    mean): group labels shuffled over the images, p = share of shuffles whose `stat` is at least as disparate as observed."""
+    if stat not in _MORE_DISPARATE: raise MedfairInputError("stat", f"must be one of {tuple(_MORE_DISPARATE)}, got {stat!r}")
+    if int(n_perm) < 1: raise MedfairInputError("n_perm", f"must be >= 1, got {n_perm}")
+    v = np.asarray(values, float)
+    if v.ndim != 1: raise MedfairInputError("values", f"must be 1-D, got shape {v.shape}")
+    gdf = _as_groups_df(groups, len(v))
+    if gdf.shape[1] != 1: raise MedfairInputError("groups", "give one grouping (a 1-D array or one column)")
+    names, codes = np.unique(gdf.iloc[:, 0].astype(str).to_numpy(), return_inverse=True)
+    if len(names) < 2: raise MedfairInputError("groups", f"needs at least two groups, got {list(names)}")
+    obs, perm = _perm_group_means(v[:, None], codes, len(names), int(n_perm), _sub_rng(seed, 1), stat)
+    return dict(statistic=float(obs[0]), p_value=_perm_p(obs[0], perm[:, 0], stat), n_perm=int(np.isfinite(perm[:, 0]).sum()), n_groups=len(names))
+
 # %% ../nbs/04_audit.ipynb #b90bb589
 def two_proportion_test(k_a: int, n_a: int, k_b: int, n_b: int) -> dict[str, float]:
     "Pooled two-proportion z-test (statsmodels) of k_a/n_a vs k_b/n_b, with risk difference, risk ratio and Cohen's h."
@@ -309,19 +550,6 @@ def cohens_d(a, b) -> float:
     sp2 = ((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2)
     return float((a.mean() - b.mean()) / np.sqrt(sp2)) if sp2 > 0 else float("nan")
 
-# %% ../nbs/04_audit.ipynb #400237b2
-def adjust_pvalues(p_values, method: str = "holm", alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    "Adjusted p-values and reject flags ('holm', 'fdr_bh' or any statsmodels multipletests method); NaNs pass through."
-    from statsmodels.stats.multitest import multipletests
-    p = np.asarray(p_values, float)
-    adj, rej = np.full(p.shape, np.nan), np.zeros(p.shape, bool)
-    ok = ~np.isnan(p)
-    if ok.any():
-        try: r, pa, _, _ = multipletests(p[ok], alpha=alpha, method=method)
-        except ValueError as err: raise MedfairInputError("method", str(err)) from err
-        adj[ok], rej[ok] = pa, r
-    return adj, rej
-
 # %% ../nbs/04_audit.ipynb #009cc24b
 def friedman_nemenyi(table: pd.DataFrame, higher_is_better: bool = True, alpha: float = 0.05) -> dict[str, Any]:
     "Friedman test over blocks (rows) × methods (columns), mean ranks (1 = best), Nemenyi p-values and the critical difference."
@@ -347,8 +575,8 @@ def reliability_table(y_true, y_score, groups=None, n_bins: int = 10, strategy: 
     recs = []
     for col, grp, idx in segs:
         ss_, yy_ = s[idx], y[idx]
-        edges = np.linspace(0, 1, n_bins + 1) if strategy == "uniform" else np.quantile(ss_, np.linspace(0, 1, n_bins + 1))
-        b = np.searchsorted(edges[1:-1], ss_, side="right")
+        edges = uniform_bin_edges(n_bins) if strategy == "uniform" else np.quantile(ss_, np.linspace(0, 1, n_bins + 1))
+        b = np.searchsorted(edges[1:-1], ss_, side="right")       # [edge_k, edge_k+1): a score on an edge goes up
         for k in np.unique(b):
             m = b == k
             recs.append((col, str(grp), int(k), float(edges[k]), float(edges[k + 1]), float(ss_[m].mean()), float(yy_[m].mean()), int(m.sum())))
@@ -449,6 +677,19 @@ def _roc(y, s):
     fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
     return fpr, tpr, thr
 
+def _degeneracy(rocs: dict, PN: dict, idx: dict, y: np.ndarray, s: np.ndarray) -> dict:
+    """Validation rates of a threshold solution and of the best single threshold (by Youden index). The solution is
+    degenerate when every group sits near an ROC corner (TPR and FPR both <= 0.1 or both >= 0.9), or when its overall
+    Youden index is below half the single threshold's."""
+    tpr = {k: float(rocs[k][1][i]) for k, i in idx.items()}; fpr = {k: float(rocs[k][0][i]) for k, i in idx.items()}
+    P, N = sum(v[0] for v in PN.values()), sum(v[1] for v in PN.values())
+    youden = sum(tpr[k] * PN[k][0] for k in tpr) / P - sum(fpr[k] * PN[k][1] for k in fpr) / N
+    f1, t1, _ = _roc(y, s); i1 = int(np.argmax(t1 - f1))
+    corner = all((tpr[k] <= 0.1 and fpr[k] <= 0.1) or (tpr[k] >= 0.9 and fpr[k] >= 0.9) for k in tpr)
+    single = float(t1[i1] - f1[i1])
+    return dict(degenerate=bool(corner or youden < 0.5 * single), tpr=tpr, fpr=fpr, youden=float(youden), youden_single=single,
+                fpr_single=float(f1[i1]), tpr_single=float(t1[i1]))
+
 def fit_group_thresholds(y_val, s_val, groups_val, constraint: str = "equal_opportunity", target: float | tuple | None = None,
                          objective: str = "accuracy", tol: float = 0.01, grid: int = 101) -> GroupThresholds:
     "Fit per-group thresholds on validation data for `constraint` (see THRESHOLD_CONSTRAINTS); returns a GroupThresholds."
@@ -494,6 +735,19 @@ def fit_group_thresholds(y_val, s_val, groups_val, constraint: str = "equal_oppo
     best = (ok.sort_values(["objective", "gap"], ascending=[False, True]) if len(ok) else tr.sort_values(["gap", "objective"], ascending=[True, False])).iloc[0]
     if not len(ok) and target is None:
         warnings.warn(f"no level reaches a validation gap <= {tol}; using the smallest gap {best.gap:.3f}", MetricWarning, stacklevel=2)
+    if target is None:
+        dg = _degeneracy(rocs, PN, best.idx, y, s)
+        if dg["degenerate"]:
+            side = "negative" if np.mean(list(dg["tpr"].values())) < 0.5 else "positive"
+            sugg = {"equalized_odds": f"target=({dg['fpr_single']:.2f}, {dg['tpr_single']:.2f}) (FPR, TPR)",
+                    "equal_fpr": f"target={dg['fpr_single']:.2f}"}.get(constraint, f"target={dg['tpr_single']:.2f}")
+            rates = ", ".join(f"{k}: TPR {dg['tpr'][k]:.3f} FPR {dg['fpr'][k]:.3f}" for k in names)
+            warnings.warn(f"fit_group_thresholds(constraint={constraint!r}): degenerate solution on the validation data ({rates}); nearly "
+                          f"every prediction is {side}, Youden index {dg['youden']:.2f} against {dg['youden_single']:.2f} for the best single "
+                          f"threshold. Deterministic thresholds meet {constraint!r} within tol={tol} only near a corner of the groups' ROC "
+                          f"curves here. Fix the operating point instead, e.g. {sugg}, the best single threshold's validation rates, and "
+                          "report the gap it leaves; or use a weaker constraint ('equal_opportunity', 'equal_fpr') or randomised "
+                          "thresholds (fairlearn's ThresholdOptimizer).", MetricWarning, stacklevel=2)
     thr = {k: float(rocs[k][2][i]) for k, i in best.idx.items()}
     return GroupThresholds(constraint, thr, best.level, objective, tradeoff=tr.drop(columns="idx"))
 
@@ -530,12 +784,13 @@ class AuditReport:
     tests: pd.DataFrame
     reliability: pd.DataFrame | None = None
     config: dict = field(default_factory=dict)
+    pairwise: pd.DataFrame | None = None
 
     def to_dict(self) -> dict:
         "JSON-serialisable dict (NaN -> null)."
         recs = lambda df: [] if df is None else df.to_dict(orient="records")
-        return _json_safe(dict(config=self.config, metrics=recs(self.metrics), disparities=recs(self.disparities),
-                               tests=recs(self.tests), reliability=recs(self.reliability)))
+        return _json_safe(dict(config=self.config, metrics=recs(self.metrics), pairwise=recs(self.pairwise),
+                               disparities=recs(self.disparities), tests=recs(self.tests), reliability=recs(self.reliability)))
 
     def to_json(self, path=None, indent: int | None = 1) -> str:
         "JSON text of `to_dict()` (also written to `path` when given)."
@@ -545,7 +800,13 @@ class AuditReport:
         return txt
 
     def summary(self, top: int = 10) -> pd.DataFrame:
-        "The largest gaps (by estimate) with their CIs."
+        "The pairwise differences with the strongest evidence (smallest corrected p, then largest |difference|), with their CIs."
+        if self.pairwise is None or not len(self.pairwise): return pd.DataFrame(columns=PAIRWISE_COLUMNS)
+        d = self.pairwise.dropna(subset=["difference"]).assign(_abs=lambda x: -x.difference.abs())
+        return d.sort_values(["p_adj", "_abs"]).drop(columns="_abs").head(top).reset_index(drop=True)
+
+    def gaps(self, top: int = 10) -> pd.DataFrame:
+        "The largest gaps (max - min, by estimate) with their simultaneous CIs (valid under no disparity) and permutation p-values."
         d = self.disparities[self.disparities.stat == "gap"].dropna(subset=["estimate"])
         return d.sort_values("estimate", ascending=False).head(top).reset_index(drop=True)
 
@@ -561,10 +822,15 @@ class AuditReport:
                  "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}.tbl{border-collapse:collapse;font-size:12px}"
                  ".tbl td,.tbl th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}</style></head><body>",
                  f"<h1>{_html.escape(title)}</h1><ul>{cfg}</ul>",
-                 "<h2>Largest gaps</h2>", fmt(self.summary()),
+                 "<h2>Pairwise differences with the strongest evidence</h2><p>Signed differences a − b with 95 % bootstrap CIs; "
+                 "p_adj corrected over all pairwise comparisons.</p>", fmt(self.summary()),
+                 "<h2>Largest gaps (max − min)</h2><p>CIs from simultaneous intervals of all groups: they contain 0 when the "
+                 "groups are compatible with no disparity; p_value: permutation test of no disparity (when run).</p>", fmt(self.gaps()),
                  f"<h2>Significant differences after correction ({len(sig)} of {len(self.tests)} tests)</h2>", fmt(sig),
                  *(["<h2>Figures</h2>", *figs] if figs else []),
-                 "<h2>Metrics by group</h2>", fmt(self.metrics), "<h2>Disparities</h2>", fmt(self.disparities),
+                 "<h2>Metrics by group</h2>", fmt(self.metrics),
+                 *(["<h2>All pairwise differences</h2>", fmt(self.pairwise)] if self.pairwise is not None else []),
+                 "<h2>Disparity summaries</h2>", fmt(self.disparities),
                  "<h2>All tests</h2>", fmt(self.tests), "</body></html>"]
         txt = "\n".join(parts)
         if path is not None:
@@ -578,12 +844,15 @@ def _pairs(values, max_groups):
 def audit(y_true, y_score, groups, *, threshold: float = 0.5, n_boot: int = 1000, method: str = "percentile", alpha: float = 0.05,
           seed=0, spec: float = 0.9, n_bins: int = 10, label_kind: str = "disease", intersections=True,
           metrics: Sequence[str] | None = None, correction: str = "holm", max_groups_for_tests: int = 12,
-          nan_policy: str = "raise") -> AuditReport:
-    "Full classification audit: metrics and disparities with stratified-bootstrap CIs, pairwise tests (corrected), reliability data."
+          nan_policy: str = "raise", n_perm: int = 0) -> AuditReport:
+    """Full classification audit: metrics with stratified-bootstrap CIs, signed pairwise differences and ratios with CIs and
+    corrected p-values, disparity summaries with simultaneous CIs (and permutation p-values when `n_perm` > 0), classical
+    pairwise tests (corrected), reliability data."""
     y, s, gdf = _check_classification(y_true, y_score, groups, nan_policy)
     if gdf.shape[1] == 0: raise MedfairInputError("groups", "an audit needs at least one group column")
     br = bootstrap_classification(y, s, gdf, n_boot=n_boot, method=method, alpha=alpha, seed=seed, threshold=threshold, spec=spec,
-                                  n_bins=n_bins, label_kind=label_kind, intersections=intersections, metrics=metrics)
+                                  n_bins=n_bins, label_kind=label_kind, intersections=intersections, metrics=metrics,
+                                  n_perm=n_perm, correction=correction, max_groups_for_tests=max_groups_for_tests)
     gf = group_frame(gdf, intersections)
     pred = (s >= threshold).astype(int)
     tested = set(br.metrics.metric)
@@ -615,15 +884,17 @@ def audit(y_true, y_score, groups, *, threshold: float = 0.5, n_boot: int = 1000
     from medfair.core import package_version
     cfg = dict(kind="classification", n=int(len(y)), groups=list(map(str, gdf.columns)), threshold=threshold, n_boot=n_boot, method=method,
                alpha=alpha, seed=seed if isinstance(seed, (int, type(None))) else "generator", spec=spec, n_bins=n_bins,
-               label_kind=label_kind, correction=correction, medfair=package_version("medfair"))
-    return AuditReport(br.metrics, br.disparities, tests, rel, cfg)
+               label_kind=label_kind, correction=correction, n_perm=n_perm, medfair=package_version("medfair"))
+    return AuditReport(br.metrics, br.disparities, tests, rel, cfg, br.pairwise)
 
 def audit_segmentation(per_image: pd.DataFrame, group_cols: Sequence[str], metrics: Sequence[str] = ("dice", "hd95"), *,
                        n_boot: int = 1000, method: str = "percentile", alpha: float = 0.05, seed=0, intersections=True,
-                       correction: str = "holm", max_groups_for_tests: int = 12) -> AuditReport:
-    "Segmentation audit from a per-image table: group means with CIs, Dice gap/std/SER/equity-scaled Dice with CIs, Mann-Whitney tests."
+                       correction: str = "holm", max_groups_for_tests: int = 12, n_perm: int = 0) -> AuditReport:
+    """Segmentation audit from a per-image table: group means with CIs, their signed pairwise differences with CIs and corrected
+    p-values, gap/ratio/std/SER/equity-scaled score with simultaneous CIs (permutation p-values with `n_perm`), Mann-Whitney tests."""
     if len(group_cols) == 0: raise MedfairInputError("group_cols", "an audit needs at least one group column")
-    br = bootstrap_group_means(per_image, group_cols, metrics, n_boot=n_boot, method=method, alpha=alpha, seed=seed, intersections=intersections)
+    br = bootstrap_group_means(per_image, group_cols, metrics, n_boot=n_boot, method=method, alpha=alpha, seed=seed, intersections=intersections,
+                               n_perm=n_perm, correction=correction, max_groups_for_tests=max_groups_for_tests)
     gf = group_frame(per_image[list(group_cols)], intersections)
     rows = []
     for col in gf.columns:
@@ -639,8 +910,9 @@ def audit_segmentation(per_image: pd.DataFrame, group_cols: Sequence[str], metri
     tests = pd.DataFrame.from_records(rows, columns=TEST_COLUMNS[:-2])
     tests["p_adj"], tests["reject"] = adjust_pvalues(tests.p_value.to_numpy(), correction, alpha) if len(tests) else ([], [])
     cfg = dict(kind="segmentation", n=int(len(per_image)), groups=list(map(str, group_cols)), metrics=list(metrics), n_boot=n_boot,
-               method=method, alpha=alpha, seed=seed if isinstance(seed, (int, type(None))) else "generator", correction=correction)
-    return AuditReport(br.metrics, br.disparities, tests, None, cfg)
+               method=method, alpha=alpha, seed=seed if isinstance(seed, (int, type(None))) else "generator", correction=correction,
+               n_perm=n_perm)
+    return AuditReport(br.metrics, br.disparities, tests, None, cfg, br.pairwise)
 
 # %% ../nbs/04_audit.ipynb #41ec2cb5
 from statsmodels.genmod import families as _families

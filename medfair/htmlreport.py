@@ -6,6 +6,7 @@
 from __future__ import annotations
 import html as _html
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,11 +15,30 @@ import nbformat
 from .core import MedfairInputError
 
 # %% auto #0
-__all__ = ['PLOTLY_MIME', 'inline_plotly', 'notebook_to_html', 'main']
+__all__ = ['PLOTLY_MIME', 'strip_front_matter', 'insert_at_top', 'inline_plotly', 'notebook_to_html', 'main']
+
+# %% ../nbs/91_htmlreport.ipynb #32ffb3fb
+_FRONT_MATTER = re.compile(r"\A\s*---\s*\n(.*?\n)?---\s*\Z", re.S)
+
+def strip_front_matter(nb: nbformat.NotebookNode) -> dict | None:
+    "Remove a leading raw `---`…`---` front-matter cell from `nb` (in place); return its `key: value` lines as a dict, or None."
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "raw" and _FRONT_MATTER.match(cell.source):
+            del nb.cells[i]
+            body = _FRONT_MATTER.match(cell.source).group(1) or ""
+            return {k.strip(): v.strip() for k, _, v in (l.partition(":") for l in body.splitlines() if ":" in l)}
+        if cell.source.strip(): return None   # front matter only counts before any content
+    return None
+
+def insert_at_top(page: str, fragment: str) -> str:
+    "`fragment` inserted at the start of the page's content: after `<main>` when the template has one, else after `<body …>`."
+    if not fragment: return page
+    m = re.search(r"<main[^>]*>", page) or re.search(r"<body[^>]*>", page)
+    if m is None: raise MedfairInputError("page", "no <body> to insert into")
+    return page[:m.end()] + fragment + page[m.end():]
 
 # %% ../nbs/91_htmlreport.ipynb #76b0352a
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
-import re
 _REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>', re.I)
 
 def _join_sources(items) -> None:
@@ -51,8 +71,8 @@ def inline_plotly(nb: nbformat.NotebookNode) -> int:
     return n
 
 def notebook_to_html(nb: str | Path | nbformat.NotebookNode, dest: str | Path | None = None, title: str | None = None,
-                     extra_head: str = "", template: str = "lab") -> str:
-    "Render notebook `nb` (a path or a node) to HTML with interactive offline plotly figures; write it to `dest` when given."
+                     extra_head: str = "", template: str = "lab", prepend_html: str = "") -> str:
+    "Render notebook `nb` (a path or a node) to HTML with interactive offline plotly figures, front matter dropped and `prepend_html` at the top; write it to `dest` when given."
     from nbconvert import HTMLExporter
     import plotly.offline
     if not isinstance(nb, nbformat.NotebookNode):
@@ -62,6 +82,7 @@ def notebook_to_html(nb: str | Path | nbformat.NotebookNode, dest: str | Path | 
         except Exception as err: raise MedfairInputError(str(path), f"not a readable notebook ({err})") from err
         title = title or path.stem
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # work on a copy
+    strip_front_matter(nb)
     n = inline_plotly(nb)
     nb.metadata.pop("widgets", None)  # saved widget state would make the page fetch the widget renderer from a CDN
     if title: nb.metadata["title"] = title
@@ -70,6 +91,7 @@ def notebook_to_html(nb: str | Path | nbformat.NotebookNode, dest: str | Path | 
     head = extra_head
     if n: head = f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>' + head
     if head: body = body.replace("</head>", head + "</head>", 1)
+    body = insert_at_top(body, prepend_html)
     if dest is not None:
         Path(dest).parent.mkdir(parents=True, exist_ok=True)
         Path(dest).write_text(body, encoding="utf-8")

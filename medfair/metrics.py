@@ -17,9 +17,10 @@ from .core import MedfairInputError
 
 # %% auto #0
 __all__ = ['SEP', 'TIDY_COLUMNS', 'CLASSIFICATION_METRICS', 'SEGMENTATION_METRICS', 'HIGHER_IS_BETTER', 'DISPARITY_STATS',
-           'MetricWarning', 'group_frame', 'MetricEngine', 'classification_by_group', 'classification_metrics',
-           'rates_by_group', 'demographic_parity_difference', 'equal_opportunity_difference',
-           'equalized_odds_difference', 'disparity_stats', 'disparities', 'relative_to_overall', 'EmptyPolicy',
+           'SEG_DISPARITY_STATS', 'DISPARITY_COLUMNS', 'MetricWarning', 'group_frame', 'uniform_bin_edges',
+           'MetricEngine', 'classification_by_group', 'classification_metrics', 'rates_by_group',
+           'demographic_parity_difference', 'equal_opportunity_difference', 'equalized_odds_difference',
+           'disparity_stats', 'disparities', 'relative_to_overall', 'disparity_bounds', 'EmptyPolicy',
            'surface_distances', 'segmentation_scores', 'segmentation_table', 'segmentation_by_group',
            'seg_fairness_stats', 'segmentation_fairness']
 
@@ -92,6 +93,10 @@ HIGHER_IS_BETTER = dict(prevalence=None, selection_rate=None, auroc=True, auprc=
                         accuracy=True, balanced_accuracy=True, tpr_at_spec=True, fpr=False, fnr=False, brier=False, ece=False,
                         ece_mass=False, underdiagnosis=False, dice=True, iou=True, hd=False, hd95=False, assd=False)
 
+def uniform_bin_edges(n_bins: int) -> np.ndarray:
+    "Edges k / n_bins (k = 0..n_bins), each the correctly rounded float of the fraction: 0.3 *is* the lower edge of bin 3 of 10."
+    return np.arange(int(n_bins) + 1) / int(n_bins)
+
 def _bin_starts(s_sorted, inner_edges):
     "Start positions of the non-empty bins of sorted scores (bins closed on the left)."
     st = np.unique(np.searchsorted(s_sorted, np.r_[-np.inf, inner_edges], side="left"))
@@ -152,7 +157,7 @@ class MetricEngine:
         return _Segment(col, str(val), len(c), sl, None if sl else c, posloc, negloc, bool((jprev != jtie).any()),
                         bool((ifirst != np.arange(len(spos))).any()), jprev, jtie, ifirst, np.searchsorted(spos, sneg, "right"),
                         int(np.searchsorted(spos, self.threshold, "left")), int(np.searchsorted(s, self.threshold, "left")),
-                        (y - s), (~pm).astype(float), _bin_starts(s, np.linspace(0, 1, nb + 1)[1:-1]),
+                        (y - s), (~pm).astype(float), _bin_starts(s, uniform_bin_edges(nb)[1:-1]),
                         _bin_starts(s, np.quantile(s, np.linspace(0, 1, nb + 1))[1:-1]))
 
     @property
@@ -273,12 +278,19 @@ def _fair_diff(y_true, y_pred, groups, metrics, method):
     if gdf.shape[1] == 0: raise MedfairInputError("groups", "at least one group column is needed")
     key = gdf.astype(str).agg(SEP.join, axis=1) if gdf.shape[1] > 1 else gdf.iloc[:, 0].astype(str)
     t = rates_by_group(y_true, y_pred, {"g": key.to_numpy()}, intersections=False)
-    res = []
+    res, msgs = [], []
+    need = 2 if method == "between_groups" else 1
     for m in metrics:
-        gv = t[(t.group_col == "g") & (t.metric == m)].estimate.to_numpy()
+        sub = t[(t.group_col == "g") & (t.metric == m)]
+        gv = sub.estimate.to_numpy(float)
+        und = sub.group[np.isnan(gv)].tolist()
+        ok = gv[~np.isnan(gv)]
+        if und: msgs.append(f"{m} undefined in {und}" + (f"; fewer than {need} groups left, difference NaN" if len(ok) < need else ""))
+        if len(ok) < need: res.append(np.nan); continue
         ov = t[(t.group_col == "overall") & (t.metric == m)].estimate.item()
-        res.append(np.nanmax(gv) - np.nanmin(gv) if method == "between_groups" else np.nanmax(np.abs(gv - ov)))
-    return float(max(res))
+        res.append(ok.max() - ok.min() if method == "between_groups" else np.max(np.abs(ok - ov)))
+    if msgs: warnings.warn("fairness difference: groups left out: " + " | ".join(msgs), MetricWarning, stacklevel=3)
+    return float("nan") if np.isnan(res).any() else float(max(res))
 
 def demographic_parity_difference(y_true, y_pred, *, groups, method: str = "between_groups") -> float:
     "Largest difference in selection rate between groups (or from the overall rate)."
@@ -294,29 +306,40 @@ def equalized_odds_difference(y_true, y_pred, *, groups, method: str = "between_
 
 # %% ../nbs/03_metrics.ipynb #876836cc
 DISPARITY_STATS = ("gap", "ratio", "max_abs_diff_overall", "min_ratio_overall")
+SEG_DISPARITY_STATS = ("std", "ser", "es_score")
+DISPARITY_COLUMNS = ["group_col", "metric", "stat", "estimate", "ci_low", "ci_high", "worst_group", "best_group", "n_groups",
+                     "undefined_groups"]
 
 def disparity_stats(values: np.ndarray, overall: np.ndarray) -> dict[str, np.ndarray]:
-    "Disparity statistics of group values `values` (rows, groups) against `overall` (rows,); NaN groups are ignored."
+    """Disparity statistics of group values `values` (rows, groups) against `overall` (rows,). NaN groups are left out;
+    gap and ratio are NaN in a row with fewer than two groups left (there is nothing to compare)."""
     v = np.asarray(values, float); o = np.asarray(overall, float)[:, None]
+    two = (~np.isnan(v)).sum(1) >= 2
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         mx, mn = np.nanmax(v, 1), np.nanmin(v, 1)
-        return dict(gap=mx - mn, ratio=mn / mx, max_abs_diff_overall=np.nanmax(np.abs(v - o), 1), min_ratio_overall=np.nanmin(v / o, 1))
+        return dict(gap=np.where(two, mx - mn, np.nan), ratio=np.where(two, mn / mx, np.nan),
+                    max_abs_diff_overall=np.nanmax(np.abs(v - o), 1), min_ratio_overall=np.nanmin(v / o, 1))
 
-def disparities(tidy: pd.DataFrame) -> pd.DataFrame:
-    "Long table: group_col, metric, stat, estimate, ci_low, ci_high, worst_group, best_group, n_groups."
-    recs = []
+def disparities(tidy: pd.DataFrame, warn: bool = True) -> pd.DataFrame:
+    """Long table (`DISPARITY_COLUMNS`) of the disparity statistics per grouping and metric (CI columns NaN). Groups whose
+    metric is undefined are left out, named in `undefined_groups` and in a `MetricWarning`."""
+    recs, dropped = [], []
     ov = tidy[tidy.group_col == "overall"].set_index("metric").estimate
     for (col, m), d in tidy[tidy.group_col != "overall"].groupby(["group_col", "metric"], sort=False):
+        und = d.group[d.estimate.isna()].astype(str).tolist()
         d = d[d.estimate.notna()]
+        if und: dropped.append(f"{m} by {col}: undefined in {', '.join(und)}" + ("; fewer than two groups left, gap and ratio NaN" if len(d) < 2 else ""))
         hib = HIGHER_IS_BETTER.get(m)
         worst = best = None
-        if len(d) and hib is not None:
+        if len(d) >= 2 and hib is not None:
             worst = d.group.iloc[int(np.argmin(d.estimate) if hib else np.argmax(d.estimate))]
             best = d.group.iloc[int(np.argmax(d.estimate) if hib else np.argmin(d.estimate))]
         st = disparity_stats(d.estimate.to_numpy()[None], np.array([ov.get(m, np.nan)])) if len(d) else {k: [np.nan] for k in DISPARITY_STATS}
-        for k in DISPARITY_STATS: recs.append((col, m, k, float(st[k][0]), np.nan, np.nan, worst, best, len(d)))
-    return pd.DataFrame.from_records(recs, columns=["group_col", "metric", "stat", "estimate", "ci_low", "ci_high", "worst_group", "best_group", "n_groups"])
+        for k in DISPARITY_STATS: recs.append((col, m, k, float(st[k][0]), np.nan, np.nan, worst, best, len(d), ", ".join(und)))
+    if warn and dropped:
+        warnings.warn("disparity summaries left out groups where the metric is undefined: " + " | ".join(dropped), MetricWarning, stacklevel=2)
+    return pd.DataFrame.from_records(recs, columns=DISPARITY_COLUMNS)
 
 def relative_to_overall(tidy: pd.DataFrame) -> pd.DataFrame:
     "The tidy table with columns `diff_overall` (group - overall) and `ratio_overall` (group / overall)."
@@ -325,10 +348,56 @@ def relative_to_overall(tidy: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         return tidy.assign(diff_overall=tidy.estimate.to_numpy() - o, ratio_overall=tidy.estimate.to_numpy() / o)
 
+# %% ../nbs/03_metrics.ipynb #7b997ded
+def _std_min(lo: np.ndarray, hi: np.ndarray) -> float:
+    "Smallest population std of points x_k in [lo_k, hi_k]: sqrt(min_c mean_k dist(c, [lo_k, hi_k])^2), exact (piecewise quadratic in c)."
+    f = lambda c: float(np.mean(np.maximum(lo - c, 0) ** 2 + np.maximum(c - hi, 0) ** 2))
+    pts = np.unique(np.r_[lo, hi])
+    best = min(f(p) for p in pts)
+    for a, b in zip(pts[:-1], pts[1:]):       # between two endpoints the optimum is the mean of the active bounds
+        mid = 0.5 * (a + b); below, above = hi < mid, lo > mid
+        k = below.sum() + above.sum()
+        if k: best = min(best, f(float(np.clip((hi[below].sum() + lo[above].sum()) / k, a, b))))
+    return float(np.sqrt(best))
+
+def _std_max(lo: np.ndarray, hi: np.ndarray, max_vertices: int = 12) -> float:
+    "Largest population std of points in the box: exact over its 2^G corners for G <= `max_vertices`, else an upper bound."
+    G = len(lo)
+    if G <= max_vertices:
+        corner = ((np.arange(2 ** G)[:, None] >> np.arange(G)) & 1).astype(bool)
+        return float(np.where(corner, hi, lo).std(axis=1).max())
+    c = np.linspace(lo.min(), hi.max(), 401)[:, None]   # var <= mean (x - c)^2 <= mean max((hi - c)^2, (c - lo)^2) for every c
+    return float(np.sqrt(np.mean(np.maximum((hi - c) ** 2, (c - lo) ** 2), axis=1).min()))
+
+def disparity_bounds(lo, hi, overall_lo: float = np.nan, overall_hi: float = np.nan) -> dict[str, tuple[float, float]]:
+    """Range of every disparity statistic (`DISPARITY_STATS` + `SEG_DISPARITY_STATS`) over the box of group values
+    [lo_k, hi_k] (and overall value in [overall_lo, overall_hi]). If the box holds the true values, the true statistic lies
+    in its range: fed with simultaneous confidence intervals, this gives intervals for the statistics. NaN groups are left out."""
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    keep = ~(np.isnan(lo) | np.isnan(hi)); lo, hi = lo[keep], hi[keep]
+    ol, oh = float(overall_lo), float(overall_hi)
+    out = {k: (np.nan, np.nan) for k in (*DISPARITY_STATS, *SEG_DISPARITY_STATS)}
+    if len(lo) >= 1 and np.isfinite([ol, oh]).all():
+        out["max_abs_diff_overall"] = (float(np.max(np.maximum.reduce([lo - oh, ol - hi, np.zeros_like(lo)]))),
+                                       float(np.max(np.maximum(hi - ol, oh - lo))))
+        if lo.min() >= 0 and ol > 0: out["min_ratio_overall"] = (float(lo.min() / oh), float(hi.min() / ol))
+    if len(lo) < 2: return out
+    out["gap"] = (float(max(0.0, lo.max() - hi.min())), float(hi.max() - lo.min()))   # 0 when the intervals share a point
+    if lo.min() >= 0 and hi.max() > 0:
+        out["ratio"] = (float(lo.min() / hi.max()), float(min(1.0, hi.min() / lo.max())) if lo.max() > 0 else 1.0)
+    s_lo, s_hi = _std_min(lo, hi), _std_max(lo, hi)
+    out["std"] = (s_lo, s_hi)
+    el, eh = 1 - hi, 1 - lo                   # error (1 - score) intervals, for the skewed error rate
+    if el.min() >= 0:
+        out["ser"] = (float(max(1.0, el.max() / eh.min())) if eh.min() > 0 else 1.0, float(eh.max() / el.min()) if el.min() > 0 else np.inf)
+    if np.isfinite([ol, oh]).all():
+        out["es_score"] = (float(min(ol / (1 + s_hi), ol / (1 + s_lo))), float(max(oh / (1 + s_lo), oh / (1 + s_hi))))
+    return out
+
 # %% ../nbs/03_metrics.ipynb #290877db
 @dataclass(frozen=True)
 class EmptyPolicy:
-    "What the segmentation metrics report when one or both masks are empty (see the prose above)."
+    "Empty-mask policy: `both_empty` for all metrics, `one_empty` for the distances (Dice and IoU are then 0, always)."
     both_empty: str = "perfect"
     one_empty: str | float = "max"
     def __post_init__(self):
@@ -366,9 +435,9 @@ def segmentation_scores(pred, target, spacing: Sequence[float] | None = None, po
         out.update(dice=1.0 if v is None else v, iou=1.0 if v is None else v, hd=0.0 if v is None else v, hd95=0.0 if v is None else v, assd=0.0 if v is None else v)
         return out
     inter, ps, ts = np.logical_and(p, t).sum(), p.sum(), t.sum()
-    out.update(dice=float(2 * inter / (ps + ts)), iou=float(inter / np.logical_or(p, t).sum()))
-    if pe or te:
-        if policy.one_empty == "nan": out.update(dice=np.nan, iou=np.nan, hd=np.nan, hd95=np.nan, assd=np.nan)
+    out.update(dice=float(2 * inter / (ps + ts)), iou=float(inter / np.logical_or(p, t).sum()))   # 0 when exactly one is empty
+    if pe or te:                               # the distances do not exist: the policy decides
+        if policy.one_empty == "nan": out.update(hd=np.nan, hd95=np.nan, assd=np.nan)
         else:
             dmax = float(np.sqrt(sum(((s_ - 1) * sp_) ** 2 for s_, sp_ in zip(p.shape, spacing)))) if policy.one_empty == "max" else float(policy.one_empty)
             out.update(hd=dmax, hd95=dmax, assd=dmax)
@@ -414,18 +483,26 @@ def segmentation_by_group(per_image: pd.DataFrame, group_cols: Sequence[str], me
     return pd.DataFrame.from_records(recs, columns=TIDY_COLUMNS)
 
 def seg_fairness_stats(group_means: np.ndarray, overall: np.ndarray) -> dict[str, np.ndarray]:
-    "gap, std, SER and equity-scaled score of group mean Dice `group_means` (rows, groups) and overall mean (rows,)."
+    "gap, std, SER and equity-scaled score of group mean Dice `group_means` (rows, groups) and overall mean (rows,); NaN with fewer than two groups."
     g = np.asarray(group_means, float); o = np.asarray(overall, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    two = (~np.isnan(g)).sum(1) >= 2
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
         std = np.nanstd(g, axis=1)
         err = 1 - g
-        return dict(gap=np.nanmax(g, 1) - np.nanmin(g, 1), std=std, ser=np.nanmax(err, 1) / np.nanmin(err, 1), es_score=o / (1 + std))
+        st = dict(gap=np.nanmax(g, 1) - np.nanmin(g, 1), std=std, ser=np.nanmax(err, 1) / np.nanmin(err, 1), es_score=o / (1 + std))
+    return {k: np.where(two, v, np.nan) for k, v in st.items()}
 
 def segmentation_fairness(per_image: pd.DataFrame, group_col: str, metric: str = "dice") -> dict[str, float]:
     "Overall mean, per-group means, gap, std, skewed error rate and equity-scaled score of `metric` over groups of `group_col`."
     for c in (group_col, metric):
         if c not in per_image.columns: raise MedfairInputError("per_image", f"missing column {c!r}")
     gm = per_image.groupby(per_image[group_col].astype(str))[metric].mean()
-    if len(gm) < 2: warnings.warn(f"only {len(gm)} group in {group_col!r}: the disparity summaries are trivial", MetricWarning, stacklevel=2)
+    und = gm.index[gm.isna()].tolist()
+    if und: warnings.warn(f"{metric!r} is NaN for every image of groups {und} of {group_col!r}; they are left out of the summaries",
+                          MetricWarning, stacklevel=2)
+    if gm.notna().sum() < 2:
+        warnings.warn(f"only {int(gm.notna().sum())} group with a defined {metric!r} in {group_col!r}: the disparity summaries are NaN",
+                      MetricWarning, stacklevel=2)
     st = seg_fairness_stats(gm.to_numpy()[None], np.array([per_image[metric].mean()]))
     return dict(overall=float(per_image[metric].mean()), by_group=gm.to_dict(), **{k: float(v[0]) for k, v in st.items()})

@@ -19,9 +19,10 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 from .core import MedfairInputError
 
 # %% auto #0
-__all__ = ['TIDY_COLUMNS', 'REFERENCES', 'group_labels', 'group_colors', 'metric_bars', 'roc_by_group', 'pr_by_group',
-           'reliability_by_group', 'disparity_matrix', 'disparity_heatmap', 'pareto_front', 'pareto_plot',
-           'dice_by_group', 'adjusted_forest_plot', 'group_rates', 'rate_gaps', 'ThresholdDashboard', 'save_html']
+__all__ = ['TIDY_COLUMNS', 'REFERENCES', 'PAIRWISE_PLOT_COLUMNS', 'group_labels', 'group_colors', 'metric_bars', 'roc_by_group',
+           'pr_by_group', 'reliability_by_group', 'disparity_matrix', 'disparity_heatmap', 'pareto_front',
+           'pareto_plot', 'dice_by_group', 'adjusted_forest_plot', 'pairwise_forest_plot', 'group_rates', 'rate_gaps',
+           'ThresholdDashboard', 'save_html']
 
 # %% ../nbs/05_plots.ipynb #f639a6f8
 def group_labels(groups, sep: str = "×") -> np.ndarray:
@@ -143,16 +144,19 @@ def pr_by_group(y_true, y_score, groups, title: str = "Precision–recall by gro
 
 # %% ../nbs/05_plots.ipynb #53db1b4f
 def reliability_by_group(y_true, y_prob, groups, n_bins: int = 10, title: str = "Reliability by group") -> go.Figure:
-    "Per group, observed frequency vs mean predicted probability in `n_bins` equal-width bins (sklearn's uniform calibration curve)."
+    "Per group, observed frequency vs mean predicted probability in `n_bins` equal-width bins [k/n, (k+1)/n) (the last closed), as medfair's ECE."
     if not isinstance(n_bins, (int, np.integer)) or n_bins < 2: raise MedfairInputError("n_bins", f"must be an integer >= 2, got {n_bins!r}")
     y, p, g = _binary_inputs(y_true, y_prob, groups, score_name="y_prob", prob=True)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    inner = np.arange(1, n_bins) / n_bins        # k / n exactly: np.linspace's 0.30000000000000004 would send 0.3 to bin 2
     colors, fig = group_colors(g), go.Figure()
     for grp in sorted(set(g.tolist())):
         m = g == grp
-        frac_pos, mean_pred = calibration_curve(y[m], p[m], n_bins=n_bins, strategy="uniform")
-        counts = np.bincount(np.searchsorted(edges[1:-1], p[m]), minlength=n_bins)
-        counts = counts[counts > 0]
+        b = np.searchsorted(inner, p[m], side="right")          # a score on an edge goes to the bin above
+        counts = np.bincount(b, minlength=n_bins)
+        keep = counts > 0
+        mean_pred = np.bincount(b, weights=p[m], minlength=n_bins)[keep] / counts[keep]
+        frac_pos = np.bincount(b, weights=y[m], minlength=n_bins)[keep] / counts[keep]
+        counts = counts[keep]
         size = 6 + 14 * np.sqrt(counts / counts.max())
         fig.add_trace(go.Scatter(x=mean_pred, y=frac_pos, mode="lines+markers", name=f"{grp} (n={m.sum()})", meta=grp,
                                  marker=dict(size=size, color=colors[grp]), line=dict(color=colors[grp]), customdata=counts,
@@ -307,6 +311,37 @@ def adjusted_forest_plot(table: pd.DataFrame, odds_ratio: bool | None = None, ti
                       legend=dict(orientation="h", y=-0.2))
     return fig
 
+# %% ../nbs/05_plots.ipynb #030ec799
+PAIRWISE_PLOT_COLUMNS = ("group_col", "metric", "group_a", "group_b", "difference", "diff_ci_low", "diff_ci_high", "p_adj", "reject")
+
+def pairwise_forest_plot(pairwise: pd.DataFrame, metric: str, group_col: str | None = None, title: str | None = None) -> go.Figure:
+    """Forest plot of signed pairwise differences a - b of `metric` (rows of a `medfair.audit` pairwise table) with their
+    intervals; filled markers where `reject` (significant after correction), a dotted line at 0. `group_col=None`: every grouping."""
+    _require_columns(pairwise, PAIRWISE_PLOT_COLUMNS, what="pairwise")
+    d = pairwise[pairwise["metric"] == metric]
+    if not len(d): raise MedfairInputError("metric", f"{metric!r} not in the table (has {sorted(pd.unique(pairwise['metric']))})")
+    if group_col is not None:
+        if group_col not in set(d["group_col"]): raise MedfairInputError("group_col", f"{group_col!r} not in the table's groupings {list(pd.unique(d['group_col']))}")
+        d = d[d["group_col"] == group_col]
+    d = d.reset_index(drop=True)
+    labels = [f"{c}: {a} − {b}" for c, a, b in zip(d["group_col"], d["group_a"], d["group_b"])]
+    ypos = np.arange(len(d))[::-1].astype(float)
+    est, lo, hi = (d[c].to_numpy(float) for c in ("difference", "diff_ci_low", "diff_ci_high"))
+    rej = d["reject"].astype(bool).to_numpy()
+    fig = go.Figure()
+    for flag, name, symbol in [(True, "significant after correction", "circle"), (False, "not significant", "circle-open")]:
+        k = rej == flag
+        fig.add_trace(go.Scatter(
+            x=est[k], y=ypos[k], mode="markers", name=name, meta="reject" if flag else "keep", text=[l for l, f in zip(labels, k) if f],
+            customdata=np.c_[lo[k], hi[k], d["p_adj"].to_numpy(float)[k]], marker=dict(size=10, symbol=symbol, color=qualitative.Plotly[0]),
+            error_x=dict(type="data", symmetric=False, array=np.nan_to_num(hi[k] - est[k]), arrayminus=np.nan_to_num(est[k] - lo[k])),
+            hovertemplate="%{text}: %{x:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}], corrected p=%{customdata[2]:.3g}<extra></extra>"))
+    fig.add_vline(x=0.0, line=dict(dash="dot", color="grey"))
+    fig.update_yaxes(tickvals=ypos, ticktext=labels, range=[-0.6, len(d) - 0.4])
+    fig.update_layout(title=title or f"{metric}: pairwise differences a − b (95% CI)", xaxis_title=f"difference in {metric}",
+                      template="plotly_white", height=max(280, 32 * len(d) + 150), legend=dict(orientation="h", y=-0.25))
+    return fig
+
 # %% ../nbs/05_plots.ipynb #819d024c
 def _rates_row(yt, pred, **extra):
     tp, fp = int((pred & yt).sum()), int((pred & ~yt).sum())
@@ -331,12 +366,19 @@ def group_rates(y_true, y_score, groups, thresholds: float | Mapping[str, float]
     if overall: rows.append(_rates_row(yt_all, pred_all, group="all", threshold=np.nan))
     return pd.DataFrame(rows).set_index("group")
 
-def rate_gaps(rates: pd.DataFrame) -> dict[str, float]:
-    "Largest between-group difference (max - min, ignoring a pooled 'all' row) of tpr, fpr, ppv, selection_rate; eo_gap = max(tpr, fpr gap)."
+def rate_gaps(rates: pd.DataFrame, warn: bool = True) -> dict[str, float]:
+    """Largest between-group difference (max - min, ignoring a pooled 'all' row) of tpr, fpr, ppv, selection_rate;
+    eo_gap = max(tpr, fpr gap). Groups with an undefined rate are left out (named in a warning); fewer than two: NaN."""
     _require_columns(rates, ("tpr", "fpr", "ppv", "selection_rate"), what="rates")
     rates = rates.drop(index="all", errors="ignore")  # the pooled row is not a group
-    gaps = {f"{c}_gap": float(rates[c].max() - rates[c].min()) for c in ("tpr", "fpr", "ppv", "selection_rate")}
-    gaps["eo_gap"] = max(gaps["tpr_gap"], gaps["fpr_gap"])
+    gaps, left_out = {}, []
+    for c in ("tpr", "fpr", "ppv", "selection_rate"):
+        v = rates[c].astype(float)
+        if v.isna().any(): left_out.append(f"{c}: {list(v.index[v.isna()])}")
+        gaps[f"{c}_gap"] = float(v.max() - v.min()) if v.notna().sum() >= 2 else float("nan")
+    gaps["eo_gap"] = float(np.max([gaps["tpr_gap"], gaps["fpr_gap"]]))   # NaN if either is
+    if warn and left_out: warnings.warn("rate_gaps: rate undefined, group left out of the gap (NaN with fewer than two groups): "
+                                        + "; ".join(left_out), stacklevel=2)
     return gaps
 
 # %% ../nbs/05_plots.ipynb #1f575c96
@@ -372,7 +414,7 @@ class ThresholdDashboard:
     def update(self, change=None) -> pd.DataFrame:
         "Recompute `.rates` and `.gaps` from the sliders and refresh the table and figure."
         self.rates = group_rates(self.y, self.s, self.g, self.thresholds, overall=True)
-        self.gaps = rate_gaps(self.rates)
+        self.gaps = rate_gaps(self.rates, warn=False)     # an undefined rate shows as NaN in the table instead
         cols = ["threshold", "n", "tpr", "fpr", "ppv", "selection_rate", "accuracy"]
         gap_txt = " · ".join(f"{k.replace('_gap', '')} gap <b>{v:.3f}</b>" for k, v in self.gaps.items())
         self.table.value = self.rates[cols].to_html(float_format=lambda x: f"{x:.3f}", border=0) + f"<p>{gap_txt}</p>"

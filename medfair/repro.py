@@ -7,9 +7,12 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 import hashlib
+import html as _html
 import itertools
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -24,9 +27,12 @@ import pandas as pd
 from .core import MedfairError, MedfairInputError, system_info
 
 # %% auto #0
-__all__ = ['ReproError', 'ReproRunError', 'ReproParam', 'ReproSpec', 'default_repro_dir', 'load_spec', 'find_reproductions',
-           'coerce', 'resolve_parameters', 'default_kernel', 'auto_preset', 'run_id', 'run_reproduction',
-           'flatten_metrics', 'summarize_runs', 'sweep', 'add_repro_commands']
+__all__ = ['VERDICTS', 'REPORT_CSS', 'ReproError', 'ReproRunError', 'ReproInterrupted', 'ReproParam', 'ReproSpec', 'parse_expect',
+           'Claim', 'parse_claim', 'parse_claims', 'claim_verdict', 'metric_entry', 'evaluate_claims', 'parse_bounds',
+           'check_bounds', 'default_repro_dir', 'load_spec', 'find_reproductions', 'coerce', 'resolve_parameters',
+           'default_kernel', 'auto_preset', 'run_id', 'prepare_run_dir', 'format_claim', 'changed_parameters',
+           'run_header_html', 'run_reproduction', 'flatten_metrics', 'summarize_runs', 'tally_claims', 'sweep',
+           'add_repro_commands']
 
 # %% ../nbs/95_repro.ipynb #c68a58da
 class ReproError(MedfairError):
@@ -37,30 +43,183 @@ class ReproRunError(ReproError):
     def __init__(self, msg: str, run_dir: Path | None = None, cell: int | None = None):
         super().__init__(msg); self.run_dir, self.cell = run_dir, cell
 
+class ReproInterrupted(KeyboardInterrupt):
+    "Ctrl-C during a run: `run_dir` keeps the partial executed notebook and a `run.json` with status 'interrupted'."
+    def __init__(self, run_dir: Path | None = None):
+        super().__init__(f"interrupted; the partial run is in {run_dir}"); self.run_dir = run_dir
+
+def _fmt_bounds(b: tuple) -> str: return f"[{'-inf' if b[0] is None else b[0]}, {'inf' if b[1] is None else b[1]}]"
+
 @dataclass
 class ReproParam:
-    "One parameter of a reproduction, read from its `parameters` cell."
+    "One parameter of a reproduction, read from its `parameters` cell (and its bounds from `BOUNDS`)."
     name: str
     type: str          # 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'None'
     default: Any
     help: str = ""
+    bounds: tuple | None = None   # (low, high), inclusive, None for an open side
 
 @dataclass
 class ReproSpec:
-    "What a reproduction notebook declares: title, purpose, parameters and presets."
+    "What a reproduction notebook declares: title, purpose, parameters, presets and claims."
     name: str
     path: Path
     title: str
     purpose: str
     params: dict[str, ReproParam]
     presets: dict[str, dict]
+    claims: list = field(default_factory=list)   # of `Claim`
 
     def describe(self) -> str:
         lines = [f"{self.name}: {self.purpose}"]
         for p in self.params.values():
-            lines.append(f"    {p.name:<20} {p.type:<6} default={p.default!r:<14} {p.help}")
+            lines.append(f"    {p.name:<20} {p.type:<6} default={p.default!r:<14} {p.help}" + (f" (bounds {_fmt_bounds(p.bounds)})" if p.bounds else ""))
         if self.presets: lines.append("    presets: " + ", ".join(f"{k} ({', '.join(f'{a}={b!r}' for a, b in v.items()) or 'defaults'})" for k, v in self.presets.items()))
+        for c in self.claims:
+            lines.append(f"    claim {c.id}: {c.claim} [{c.metric} {c.expect}{', control arm' if c.control else ''}]")
         return "\n".join(lines)
+
+# %% ../nbs/95_repro.ipynb #ef060ea5
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+_EXPECT = re.compile(r"^\s*(>|<|==)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+_CLAIM_KEYS = ("id", "claim", "metric", "expect", "control", "margin")
+
+def parse_expect(expect: str) -> tuple[str, float]:
+    "`'> 0'` → `('>', 0.0)`: a comparison (`>`, `<` or `==`) against a number."
+    m = _EXPECT.match(expect) if isinstance(expect, str) else None
+    if not m: raise MedfairInputError("expect", f"{expect!r} is not one of '> x', '< x', '== x' with x a number")
+    return m.group(1), float(m.group(2))
+
+@dataclass
+class Claim:
+    "One claim of a reproduction: a sentence, the metric entry that tests it and the expected direction."
+    id: str
+    claim: str
+    metric: str
+    expect: str                    # '> x', '< x' or '== x'
+    control: bool = False
+    margin: float | None = None
+
+def parse_claim(d: dict, where: str = "claim") -> Claim:
+    "A `Claim` from one dict of `CLAIMS`, every key checked."
+    if not isinstance(d, dict): raise MedfairInputError(where, f"a claim is a dict, got {type(d).__name__}")
+    cid = d.get("id")
+    if not (isinstance(cid, str) and re.fullmatch(r"[A-Za-z_][\w.-]*", cid)):
+        raise MedfairInputError(where, f"'id' must be an identifier-like string, got {cid!r}")
+    where = f"{where} {cid!r}"
+    bad = sorted(set(d) - set(_CLAIM_KEYS))
+    if bad: raise MedfairInputError(where, f"unknown keys {bad}; a claim has {list(_CLAIM_KEYS)}")
+    for k in ("claim", "metric"):
+        if not (isinstance(d.get(k), str) and d[k].strip()): raise MedfairInputError(where, f"{k!r} must be a non-empty string")
+    control = d.get("control", False)
+    if not isinstance(control, bool): raise MedfairInputError(where, f"'control' must be True or False, got {control!r}")
+    if "expect" not in d and not control:
+        raise MedfairInputError(where, "'expect' is required ('> 0', '< 0', ...; '== 0' for an effect that must vanish)")
+    try: op, x = parse_expect(d.get("expect", "== 0"))
+    except MedfairInputError as e: raise MedfairInputError(where, f"'expect': {e.why}") from None
+    margin = d.get("margin")
+    if margin is not None:
+        if op != "==": raise MedfairInputError(where, "'margin' only goes with expect '== x' (an equivalence claim)")
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin > 0:
+            raise MedfairInputError(where, f"'margin' must be a positive number, got {margin!r}")
+        margin = float(margin)
+    return Claim(cid, d["claim"].strip(), d["metric"].strip(), f"{op} {x:g}", control, margin)
+
+def parse_claims(claims: list, where: str = "CLAIMS") -> list[Claim]:
+    "Every claim of a `CLAIMS` list, ids unique."
+    if not isinstance(claims, (list, tuple)): raise MedfairInputError(where, f"a list of dicts, got {type(claims).__name__}")
+    out = [parse_claim(d, f"{where}[{i}]") for i, d in enumerate(claims)]
+    ids = [c.id for c in out]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup: raise MedfairInputError(where, f"duplicate claim ids {dup}")
+    return out
+
+# %% ../nbs/95_repro.ipynb #64e7ae1a
+def _finite(*xs) -> bool: return all(x is not None and math.isfinite(x) for x in xs)
+
+def claim_verdict(estimate: float | None, ci, expect: str = "> 0", margin: float | None = None) -> str:
+    "'reproduced', 'not reproduced' or 'inconclusive' for an `estimate` with 95 % `ci` = (low, high), against `expect`."
+    op, x = parse_expect(expect)
+    try: lo, hi = (None if v is None else float(v) for v in ci)
+    except (TypeError, ValueError): raise MedfairInputError("ci", f"expected (low, high), got {ci!r}") from None
+    estimate = None if estimate is None else float(estimate)
+    if not _finite(estimate, lo, hi): return "inconclusive"
+    if lo > hi: raise MedfairInputError("ci", f"low {lo} is above high {hi}")
+    excludes = lo > x or hi < x
+    if op == "==":
+        if margin is not None and x - margin <= lo and hi <= x + margin: return "reproduced"
+        if excludes: return "not reproduced"
+        return "inconclusive" if margin is not None else "reproduced"
+    s = 1.0 if op == ">" else -1.0
+    lo_s, hi_s = sorted((s * (lo - x), s * (hi - x)))     # the CI measured towards the expected side
+    est_s = s * (estimate - x)
+    if lo_s > 0 and est_s > 0: return "reproduced"
+    if hi_s < 0 or (excludes and est_s <= 0): return "not reproduced"
+    return "inconclusive"
+
+# %% ../nbs/95_repro.ipynb #94c412d9
+def metric_entry(metrics: dict, path: str):
+    "The value at the `/`-separated `path` of nested `metrics`, or a MedfairInputError naming the missing key."
+    node, keys = metrics, path.split("/")
+    for i, key in enumerate(keys):
+        if not isinstance(node, dict) or key not in node:
+            have = sorted(map(str, node))[:20] if isinstance(node, dict) else f"a {type(node).__name__}"
+            raise MedfairInputError(f"metric {path}", f"no key {key!r} at {'/'.join(keys[:i]) or 'the top level'} of the metrics (there: {have})")
+        node = node[key]
+    return node
+
+def _estimate_ci(entry, path: str):
+    if isinstance(entry, dict) and "estimate" in entry:
+        if "ci" in entry: return entry["estimate"], entry["ci"]
+        if "ci_low" in entry and "ci_high" in entry: return entry["estimate"], (entry["ci_low"], entry["ci_high"])
+    raise MedfairInputError(f"metric {path}", f"expected {{'estimate': x, 'ci': [low, high]}}, got {entry!r:.200}")
+
+def _num(x) -> float | None:
+    try: x = float(x)
+    except (TypeError, ValueError): return None
+    return x if math.isfinite(x) else None
+
+def evaluate_claims(claims: list[Claim], metrics: dict) -> list[dict]:
+    "Each claim with its estimate, CI and verdict, read from the entries the notebook wrote into `metrics` (strict JSON: NaN → None)."
+    out = []
+    for c in claims:
+        est, ci = _estimate_ci(metric_entry(metrics, c.metric), c.metric)
+        try: verdict = claim_verdict(est, ci, c.expect, c.margin)
+        except MedfairInputError as e: raise MedfairInputError(f"metric {c.metric}", f"claim {c.id}: {e}") from None
+        row = {"id": c.id, "claim": c.claim, "metric": c.metric, "expect": c.expect, "control": c.control,
+               "estimate": _num(est), "ci": [_num(v) for v in ci], "verdict": verdict}
+        if c.margin is not None: row["margin"] = c.margin
+        if not _finite(row["estimate"], *row["ci"]): row["note"] = "estimate or CI missing (NaN): this run cannot decide"
+        out.append(row)
+    return out
+
+# %% ../nbs/95_repro.ipynb #983ddc55
+def parse_bounds(bounds: dict, params: dict[str, ReproParam], where: str = "BOUNDS") -> dict[str, tuple]:
+    "`BOUNDS` checked against the parameters: `{name: (low, high)}` for numeric or list parameters, `None` for an open side."
+    if not isinstance(bounds, dict): raise MedfairInputError(where, f"a dict {{name: (low, high)}}, got {type(bounds).__name__}")
+    out = {}
+    for name, b in bounds.items():
+        w = f"{where}[{name!r}]"
+        if name not in params: raise MedfairInputError(w, f"no such parameter; the parameters are {sorted(params)}")
+        if params[name].type not in ("int", "float", "list"):
+            raise MedfairInputError(w, f"bounds apply to numbers and lists of numbers, and {name} is {params[name].type}")
+        if not (isinstance(b, (tuple, list)) and len(b) == 2
+                and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in b)):
+            raise MedfairInputError(w, f"expected (low, high), numbers or None, got {b!r}")
+        if None not in b and b[0] > b[1]: raise MedfairInputError(w, f"low {b[0]} is above high {b[1]}")
+        out[name] = tuple(b)
+    return out
+
+def check_bounds(name: str, value, bounds: tuple) -> None:
+    "A MedfairInputError naming the parameter, the value and the bound when `value` (or an element of a list) is outside `bounds`."
+    lo, hi = bounds
+    items = list(enumerate(value)) if isinstance(value, (list, tuple)) else [(None, value)]
+    for i, v in items:
+        what = f"{v!r}" if i is None else f"element {i} = {v!r} of {list(value)!r}"
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise MedfairInputError(f"parameter {name}", f"{what} is not a number (bounds {_fmt_bounds(bounds)})")
+        if v != v or (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise MedfairInputError(f"parameter {name}", f"{what} is outside its bounds {_fmt_bounds(bounds)}")
 
 # %% ../nbs/95_repro.ipynb #e4a4a00c
 def default_repro_dir() -> Path:
@@ -87,6 +246,20 @@ def _parse_params(cell_src: str, nb_name: str) -> dict[str, ReproParam]:
         out[name] = ReproParam(name, typ, value, help_)
     return out
 
+_DECLARED = ("PRESETS", "BOUNDS", "CLAIMS")
+
+def _declarations(nb, path: Path) -> dict:
+    "The literal `PRESETS`, `BOUNDS` and `CLAIMS` assigned in cells tagged 'presets' or 'claims'."
+    out = {}
+    for c in nb.cells:
+        if not {"presets", "claims"} & set(c.metadata.get("tags", [])): continue
+        for node in ast.parse(c.source).body:
+            name = getattr(node.targets[0], "id", None) if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if name in _DECLARED:
+                if name in out: raise ReproError(f"{path.name}: {name} is assigned twice")
+                out[name] = _literal(ast.get_source_segment(c.source, node.value), f"{path.stem}.{name}")
+    return out
+
 def load_spec(path: str | Path) -> ReproSpec:
     "Read a reproduction notebook's declaration (nothing is executed)."
     path = Path(path)
@@ -102,16 +275,22 @@ def load_spec(path: str | Path) -> ReproSpec:
     pcells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     if len(pcells) != 1: raise ReproError(f"{path.name}: needs exactly one cell tagged 'parameters', found {len(pcells)}")
     params = _parse_params(pcells[0].source, path.stem)
-    presets: dict[str, dict] = {}
-    for c in nb.cells:
-        if "presets" in c.metadata.get("tags", []):
-            for node in ast.parse(c.source).body:
-                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PRESETS":
-                    presets = _literal(ast.get_source_segment(c.source, node.value), f"{path.stem}.PRESETS")
+    decl = _declarations(nb, path)
+    presets: dict[str, dict] = decl.get("PRESETS", {})
     for pname, over in presets.items():
         bad = set(over) - set(params)
         if bad: raise ReproError(f"{path.name}: preset {pname!r} sets unknown parameters {sorted(bad)}")
-    return ReproSpec(path.stem, path, title, purpose, params, presets)
+    try:
+        bounds = parse_bounds(decl.get("BOUNDS", {}), params, "BOUNDS")
+        claims = parse_claims(decl.get("CLAIMS", []), "CLAIMS")
+    except MedfairInputError as e: raise ReproError(f"{path.name}: {e}") from None
+    for name, b in bounds.items():
+        params[name].bounds = b
+        for src, values in [("default", {name: params[name].default}), *((f"preset {k!r}", v) for k, v in presets.items())]:
+            if name not in values: continue
+            try: check_bounds(name, values[name], b)
+            except MedfairInputError as e: raise ReproError(f"{path.name}: {src}: {e}") from None
+    return ReproSpec(path.stem, path, title, purpose, params, presets, claims)
 
 def find_reproductions(root: str | Path | None = None) -> dict[str, ReproSpec]:
     "Every reproduction notebook under `root` (default `default_repro_dir()`), by name."
@@ -155,7 +334,7 @@ def coerce(param: ReproParam, value: Any) -> Any:
         raise MedfairInputError(name, f"expected {t}, got {value!r}") from None
 
 def resolve_parameters(spec: ReproSpec, overrides: dict | None = None, preset: str | None = None, seed: int | None = None) -> dict:
-    "Defaults ← preset ← overrides ← seed, every value checked against the parameters cell."
+    "Defaults ← preset ← overrides ← seed, every value checked against the parameters cell (type) and `BOUNDS` (range)."
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(spec.params))
     if unknown: raise MedfairInputError(f"-p {unknown[0]}", f"{spec.name} has no such parameter; it has {sorted(spec.params)}")
@@ -167,6 +346,8 @@ def resolve_parameters(spec: ReproSpec, overrides: dict | None = None, preset: s
     if seed is not None:
         if "seed" not in spec.params: raise MedfairInputError("--seed", f"{spec.name} has no 'seed' parameter")
         params["seed"] = coerce(spec.params["seed"], seed)
+    for k, p in spec.params.items():
+        if p.bounds: check_bounds(k, params[k], p.bounds)
     return params
 
 # %% ../nbs/95_repro.ipynb #a3a222d3
@@ -203,32 +384,144 @@ def run_id(name: str, params: dict, preset: str | None) -> str:
 
 def _now() -> str: return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
+# %% ../nbs/95_repro.ipynb #951360df
+def _aside_name(run_dir: Path) -> Path:
+    "A free sibling name `<folder>.<start time>` for an old run folder (start time from its run.json, else its mtime)."
+    try: stamp = _dt.datetime.fromisoformat(json.loads((run_dir / "run.json").read_text())["started"]).strftime("%Y%m%dT%H%M%S")
+    except (OSError, ValueError, KeyError, TypeError): stamp = _dt.datetime.fromtimestamp(run_dir.stat().st_mtime).strftime("%Y%m%dT%H%M%S")
+    dest, k = run_dir.with_name(f"{run_dir.name}.{stamp}"), 1
+    while dest.exists(): k += 1; dest = run_dir.with_name(f"{run_dir.name}.{stamp}-{k}")
+    return dest
+
+def prepare_run_dir(run_dir: str | Path, force: bool = False) -> Path | None:
+    "Create `run_dir` for a new run; a non-empty one is refused, or with `force` (run folders only) renamed aside. Returns where the old one went."
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir(): raise MedfairInputError("--out", f"{run_dir} is a file, not a folder")
+    moved = None
+    if run_dir.is_dir() and any(run_dir.iterdir()):
+        try: old = json.loads((run_dir / "run.json").read_text())
+        except (OSError, ValueError): old = None
+        if not force:
+            what = f"a run (status {old.get('status')}, started {old.get('started')})" if isinstance(old, dict) else "files"
+            raise MedfairInputError("--out", f"{run_dir} already holds {what}; nothing was run and nothing was changed. "
+                                    "Pass --force to move it aside (renamed with its start time) and run again, or choose another --out")
+        if not (run_dir / "run.json").is_file():
+            raise MedfairInputError("--out", f"{run_dir} is not empty and has no run.json, so it is not a run folder; "
+                                    "--force only moves run folders aside: choose another --out")
+        moved = _aside_name(run_dir)
+        run_dir.rename(moved)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return moved
+
+# %% ../nbs/95_repro.ipynb #3479e398
+REPORT_CSS = """<style>
+#medfair-run{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2328;margin:0 0 1.5rem;padding:1rem 1.25rem;
+  border:1px solid #d0d7de;border-radius:8px;background:#f6f8fa}
+#medfair-run h1{font-size:1.35rem;margin:0 0 .6rem} #medfair-run h2{font-size:1.1rem;margin:1rem 0 .4rem}
+#medfair-run table{border-collapse:collapse} #medfair-run code{font-size:.92em}
+#medfair-run th,#medfair-run td{text-align:left;padding:.25rem .7rem;border-bottom:1px solid #d0d7de;vertical-align:top}
+#medfair-run table.meta th{color:#57606a;font-weight:600;white-space:nowrap}
+#medfair-verdicts td.num{font-variant-numeric:tabular-nums;text-align:right;white-space:nowrap}
+#medfair-run .verdict,#medfair-run .status{font-weight:700;padding:.1rem .55rem;border-radius:1rem;white-space:nowrap}
+.verdict-reproduced,.status-ok{color:#1a7f37;background:#dafbe1}
+.verdict-not-reproduced,.status-failed{color:#cf222e;background:#ffebe9}
+.verdict-inconclusive,.status-interrupted,.status-running{color:#7d4e00;background:#fff8c5}
+</style>"""
+
+def _fmt_num(x) -> str: return "n/a" if not _finite(None if x is None else float(x)) else f"{x:.3g}"
+def _fmt_ci(ci) -> str: return f"[{_fmt_num(ci[0])}, {_fmt_num(ci[1])}]"
+
+def _fmt_duration(s) -> str:
+    if s is None: return "n/a"
+    m, sec = divmod(float(s), 60)
+    return f"{int(m)} min {sec:.1f} s" if m else f"{sec:.1f} s"
+
+def format_claim(c: dict) -> str:
+    "One terminal line for an evaluated claim: verdict, claim, estimate [CI], expected direction."
+    return (f"{c['verdict'].upper():<15} {c['claim']}{' (control arm)' if c.get('control') else ''}: "
+            f"{_fmt_num(c['estimate'])} {_fmt_ci(c['ci'])}, expected {c['expect']}")
+
+def changed_parameters(record: dict, spec: ReproSpec) -> dict:
+    "`{name: (default, value)}` for the run's parameters that differ from the notebook's defaults (metrics_path aside)."
+    return {k: (spec.params[k].default, v) for k, v in record.get("parameters", {}).items()
+            if k != "metrics_path" and k in spec.params and v != spec.params[k].default}
+
+def run_header_html(record: dict, spec: ReproSpec, claims: list[dict] | None = None) -> str:
+    "The top of a report: what ran (reproduction, status, preset, seed, changed parameters, commit, device, time) and the verdict table."
+    e = lambda x: _html.escape(str(x))
+    changed = "; ".join(f"<code>{e(k)} = {e(repr(v))}</code> (default {e(repr(d))})" for k, (d, v) in changed_parameters(record, spec).items())
+    commit = record.get("commit")
+    git = "not a git checkout" if not commit else f"<code>{e(commit[:12])}</code>" + (" (with uncommitted changes)" if record.get("dirty") else "")
+    status = record.get("status", "unknown")
+    rows = [("reproduction", f"<code>{e(spec.name)}</code> — {e(spec.purpose)}"),
+            ("status", f'<span class="status status-{e(status)}">{e(status)}</span>'),
+            *([("error", f"<code>{e(record['error'])}</code>")] if record.get("error") else []),
+            ("preset", e(record.get("preset") or "none (the notebook's defaults)")),
+            ("seed", e(record.get("seed"))),
+            ("parameters ≠ defaults", changed or "none"),
+            ("git commit", git),
+            ("device", e(record.get("device")) + (f" ({e(record['gpu_name'])})" if record.get("gpu_name") else "")),
+            ("started", e(record.get("started"))),
+            ("duration", _fmt_duration(record.get("duration_s")))]
+    out = (f'<section id="medfair-run"><h1>Run: {e(spec.title)}</h1><table class="meta">'
+           + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>")
+    if spec.claims and claims:
+        trs = "".join(
+            f'<tr class="claim" data-verdict="{e(c["verdict"])}"><td>{e(c["claim"])}{" <em>(control arm)</em>" if c.get("control") else ""}'
+            f'<br><small><code>{e(c["id"])}</code> · <code>{e(c["metric"])} {e(c["expect"])}</code>{" · " + e(c["note"]) if c.get("note") else ""}</small></td>'
+            f'<td class="num">{_fmt_num(c["estimate"])}</td><td class="num">{_fmt_ci(c["ci"])}</td>'
+            f'<td><span class="verdict verdict-{c["verdict"].replace(" ", "-")}">{e(c["verdict"])}</span></td></tr>' for c in claims)
+        out += ('<h2>Claims</h2><table id="medfair-verdicts"><thead><tr><th>claim</th><th>estimate</th><th>95 % CI</th>'
+                f"<th>verdict</th></tr></thead><tbody>{trs}</tbody></table>")
+    elif spec.claims:
+        out += f"<h2>Claims</h2><p>{len(spec.claims)} claim(s), not evaluated: the run did not finish.</p>"
+    return out + "</section>"
+
 # %% ../nbs/95_repro.ipynb #f56a81f5
+def _running_cell(executed: Path) -> int | None:
+    "Index of the cell that was running when a run stopped: marked 'running', else the last one papermill started."
+    try: nb = nbformat.read(executed, as_version=4)
+    except Exception: return None
+    pm_meta = [c.metadata.get("papermill", {}) for c in nb.cells]
+    running = [i for i, m in enumerate(pm_meta) if m.get("status") == "running"]
+    started = [i for i, m in enumerate(pm_meta) if m.get("start_time")]   # papermill may mark the stopped cell 'completed' on its way out
+    return (running or started or [None])[-1]
+
+def _add_claims(metrics_file: Path, claims: list[Claim]) -> list[dict]:
+    "Evaluate `claims` on the notebook's metrics.json and write them into it under 'claims'."
+    m = json.loads(metrics_file.read_text())
+    if not isinstance(m, dict): raise MedfairInputError("metrics.json", "is not a JSON object")
+    if "claims" in m: raise MedfairInputError("metrics.json", "the notebook wrote a 'claims' key, which holds the runner's verdicts; rename it")
+    m["claims"] = evaluate_claims(claims, m)
+    metrics_file.write_text(json.dumps(m, indent=1))
+    return m["claims"]
+
 def run_reproduction(name: str, overrides: dict | None = None, preset: str | None = "auto", seed: int | None = None,
                      out: str | Path | None = None, root: str | Path | None = None, kernel: str | None = None,
-                     progress: bool = True, timeout: int | None = None) -> Path:
-    "Validate, run and record reproduction `name`; returns the run folder. Raises `ReproRunError` (run folder kept) when a cell fails."
+                     progress: bool = True, timeout: int | None = None, force: bool = False) -> Path:
+    "Validate, run and record reproduction `name`; returns the run folder. Raises `ReproRunError` (run folder kept) when a cell fails, `ReproInterrupted` on Ctrl-C."
     import papermill as pm
     from medfair.htmlreport import notebook_to_html
     specs = find_reproductions(root)
     if name not in specs: raise MedfairInputError("NAME", f"no reproduction {name!r}; available: {sorted(specs)}")
     spec = specs[name]
     if preset == "auto": preset = auto_preset(spec)
-    params = resolve_parameters(spec, overrides, preset, seed)   # raises before anything runs
+    params = resolve_parameters(spec, overrides, preset, seed)   # types and bounds: raises before anything runs
     if "metrics_path" not in spec.params: raise ReproError(f"{name}: the parameters cell must define metrics_path")
-    run_dir = Path(out) if out else Path("runs") / run_id(name, params, preset)
-    run_dir = run_dir.resolve(); run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = (Path(out) if out else Path("runs") / run_id(name, params, preset)).resolve()
+    moved = prepare_run_dir(run_dir, force)                      # refuses, or moves an earlier run aside; never deletes
     metrics = run_dir / "metrics.json"
-    if metrics.exists(): metrics.unlink()
     params["metrics_path"] = str(metrics)
     info = system_info()
     record = {"name": name, "title": spec.title, "notebook": str(spec.path), "parameters": params, "preset": preset,
               "seed": params.get("seed"), **_git_commit(spec.path.parent), "packages": info["packages"], "python": info["python"],
               "device": info["device"], "gpu": info["gpu"], "gpu_name": info["gpu_name"], "started": _now(), "status": "running"}
-    (run_dir / "run.json").write_text(json.dumps(record, indent=2, default=str))
+    if moved: record["previous_run_moved_to"] = str(moved)
+    def save(): (run_dir / "run.json").write_text(json.dumps(record, indent=2, default=str))
+    save()
     executed = run_dir / f"{name}.ipynb"
     t0 = time.perf_counter()
-    err = None
+    err, interrupted, claims = None, False, None
     try:
         pm.execute_notebook(str(spec.path), str(executed), parameters=params, kernel_name=kernel or default_kernel(),
                             language="python", cwd=str(spec.path.parent), progress_bar=progress, execution_timeout=timeout)
@@ -236,18 +529,31 @@ def run_reproduction(name: str, overrides: dict | None = None, preset: str | Non
         err = ReproRunError(f"{name} failed in cell {e.cell_index} (execution count {e.exec_count}): {e.ename}: {e.evalue}",
                             run_dir, e.cell_index)
         record.update(failed_cell=e.cell_index, error=f"{e.ename}: {e.evalue}")
+    except KeyboardInterrupt:
+        interrupted = True
     except Exception as e:  # kernel died, timeout, ...
         err = ReproRunError(f"{name} could not run: {type(e).__name__}: {e}", run_dir)
         record.update(error=f"{type(e).__name__}: {e}")
     record.update(finished=_now(), duration_s=round(time.perf_counter() - t0, 2))
-    if err is None and not metrics.exists():
-        err = ReproRunError(f"{name} ran but did not write metrics.json (at parameter metrics_path)", run_dir)
-        record.update(error="metrics.json not written")
+    if interrupted:
+        record.update(status="interrupted", error="KeyboardInterrupt: stopped by the user (Ctrl-C)", interrupted_cell=_running_cell(executed))
+        save()                                                   # recorded first, whatever a second Ctrl-C does
+    else:
+        if err is None and not metrics.exists():
+            err = ReproRunError(f"{name} ran but did not write metrics.json (at parameter metrics_path)", run_dir)
+            record.update(error="metrics.json not written")
+        elif err is None and spec.claims:
+            try: claims = _add_claims(metrics, spec.claims)
+            except (MedfairInputError, ValueError) as e:
+                err = ReproRunError(f"{name}: its claims could not be evaluated: {e}", run_dir)
+                record.update(error=f"claims not evaluated: {e}")
+        record["status"] = "failed" if err else "ok"
+        save()
     if executed.exists():
-        try: notebook_to_html(executed, run_dir / "report.html", title=f"{spec.title} — {run_dir.name}")
-        except Exception as e: record.update(report_error=f"{type(e).__name__}: {e}")
-    record["status"] = "failed" if err else "ok"
-    (run_dir / "run.json").write_text(json.dumps(record, indent=2, default=str))
+        try: notebook_to_html(executed, run_dir / "report.html", title=f"{spec.title} — {run_dir.name}",
+                              prepend_html=run_header_html(record, spec, claims), extra_head=REPORT_CSS)
+        except Exception as e: record.update(report_error=f"{type(e).__name__}: {e}"); save()
+    if interrupted: raise ReproInterrupted(run_dir)
     if err: raise err
     return run_dir
 
@@ -288,9 +594,28 @@ def summarize_runs(rows: list[dict], keys: list[str]) -> pd.DataFrame:
                         "ci_low": mean - half, "ci_high": mean + half})
     return pd.DataFrame(out)
 
+def tally_claims(runs: list[dict], keys: list[str]) -> pd.DataFrame:
+    "Per grid point and claim, in how many runs (seeds) each verdict came out; `runs` rows hold the grid keys, 'status' and 'claims'."
+    out = []
+    if not runs: return pd.DataFrame()
+    df = pd.DataFrame(runs)
+    for gkey, g in df.groupby(keys, dropna=False, sort=True) if keys else [((), df)]:
+        gkey = gkey if isinstance(gkey, tuple) else (gkey,)
+        n, failed = len(g), int((g["status"] != "ok").sum())
+        seen: dict[str, dict] = {}
+        for cl in g["claims"]:
+            for c in cl if isinstance(cl, list) else []:
+                seen.setdefault(c["id"], {"claim": c["claim"], **dict.fromkeys(VERDICTS, 0)})[c["verdict"]] += 1
+        for cid, t in seen.items():
+            summary = f"reproduced in {t['reproduced']}/{n} seeds" + "".join(f"; {v} in {t[v]}" for v in VERDICTS[1:] if t[v])
+            if failed: summary += f"; {failed} run{'s' if failed > 1 else ''} failed"
+            out.append({**dict(zip(keys, gkey)), "id": cid, "claim": t["claim"], "n_runs": n,
+                        **{v.replace(" ", "_"): t[v] for v in VERDICTS}, "failed": failed, "summary": summary})
+    return pd.DataFrame(out)
+
 def sweep(name: str, grid: dict[str, list], seeds: list[int] = (0,), preset: str | None = "auto", out: str | Path = "runs/sweeps",
           workers: int = 1, root: str | Path | None = None, progress: bool = True) -> pd.DataFrame:
-    "Run `name` over the grid × seeds (resumable), write summary.csv / summary.html under `out/name`, return the summary."
+    "Run `name` over the grid × seeds (resumable), write summary.csv / claims.csv / summary.html under `out/name`, return the summary (claim tally in `.attrs['claims']`)."
     from concurrent.futures import ThreadPoolExecutor
     from tqdm.auto import tqdm
     specs = find_reproductions(root)
@@ -310,31 +635,40 @@ def sweep(name: str, grid: dict[str, list], seeds: list[int] = (0,), preset: str
     env_root = ["--root", str(root)] if root else []
     def _go(job):
         combo, s, params, run_dir = job
-        args = [name, "--seed", str(s), "--out", str(run_dir), "--quiet", *env_root] + (["--preset", preset] if preset else ["--preset", "none"])
+        # --force: an incomplete earlier attempt (failed, interrupted) is moved aside, not deleted
+        args = [name, "--seed", str(s), "--out", str(run_dir), "--quiet", "--force", *env_root] + (["--preset", preset] if preset else ["--preset", "none"])
         for k, v in combo.items(): args += ["-p", k, json.dumps(v) if isinstance(v, (list, dict)) else str(v)]
         return _run_cli(args)
     failures = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
         for job, (rc, msg) in tqdm(zip(todo, ex.map(_go, todo)), total=len(todo), desc=f"sweep {name}", disable=not progress):
             if rc: failures.append((job[3].name, msg))
-    rows = []
+    rows, verdicts = [], []
     for combo, s, params, run_dir in jobs:
         row = {**{k: params[k] for k in keys}, "seed": s, "run_dir": str(run_dir)}
+        claims = []
         if _is_complete(run_dir, params):
-            row.update(flatten_metrics(json.loads((run_dir / "metrics.json").read_text())), status="ok")
+            m = json.loads((run_dir / "metrics.json").read_text())
+            claims = m.get("claims") if isinstance(m.get("claims"), list) else []
+            row.update(flatten_metrics(m), status="ok")
         else: row["status"] = "failed"
         rows.append(row)
+        verdicts.append({**{k: params[k] for k in keys}, "seed": s, "status": row["status"], "claims": claims})
     runs = pd.DataFrame(rows)
     summary = summarize_runs([r for r in rows if r["status"] == "ok"], keys)
+    tally = tally_claims(verdicts, keys) if spec.claims else pd.DataFrame()
     base.mkdir(parents=True, exist_ok=True)
     runs.to_csv(base / "runs.csv", index=False)
     summary.to_csv(base / "summary.csv", index=False)
-    fail_html = "".join(f"<li>{n}: <pre>{m}</pre></li>" for n, m in failures)
-    (base / "summary.html").write_text(f"<!doctype html><meta charset='utf-8'><title>{name} sweep</title><h1>{spec.title}: sweep</h1>"
-                                       f"<p>grid {json.dumps(grid)} × seeds {list(seeds)}; preset {preset}</p>"
-                                       + summary.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+    if len(tally): tally.to_csv(base / "claims.csv", index=False)
+    fail_html = "".join(f"<li>{_html.escape(n)}: <pre>{_html.escape(m)}</pre></li>" for n, m in failures)
+    claims_html = ("<h2>claims across seeds</h2>" + tally.drop(columns=["n_runs"]).to_html(index=False)) if len(tally) else ""
+    (base / "summary.html").write_text(f"<!doctype html><meta charset='utf-8'><title>{name} sweep</title><h1>{_html.escape(spec.title)}: sweep</h1>"
+                                       f"<p>grid {_html.escape(json.dumps(grid))} × seeds {list(seeds)}; preset {preset}</p>" + claims_html
+                                       + "<h2>metrics across seeds</h2>" + summary.to_html(index=False, float_format=lambda x: f"{x:.4g}")
                                        + (f"<h2>failed runs</h2><ul>{fail_html}</ul>" if failures else ""), encoding="utf-8")
     if failures: print(f"{len(failures)} run(s) failed; see {base / 'summary.html'}", file=sys.stderr)
+    summary.attrs["claims"] = tally
     return summary
 
 # %% ../nbs/95_repro.ipynb #2e7e9097
@@ -345,16 +679,18 @@ def add_repro_commands(sub) -> None:
     "Register `medfair repro list|run|sweep` on an argparse subparsers object."
     pr = sub.add_parser("repro", help="list, run and sweep reproductions")
     rs = pr.add_subparsers(dest="repro_cmd", metavar="ACTION")
-    pl = rs.add_parser("list", help="every reproduction with its parameters and presets")
+    pl = rs.add_parser("list", help="every reproduction with its parameters, presets and claims")
     pl.add_argument("--root", help="folder of reproduction notebooks (default nbs/repro)")
     pl.set_defaults(func=_cmd_list)
     prun = rs.add_parser("run", help="run one reproduction into a run folder")
     prun.add_argument("name"); prun.add_argument("-p", nargs=2, action="append", metavar=("KEY", "VALUE"), help="parameter override")
     prun.add_argument("--preset", default="auto", help="ci | gpu | none (default: gpu when a GPU is present, else ci)")
     prun.add_argument("--seed", type=int); prun.add_argument("--out", help="run folder (default runs/<run id>)")
+    prun.add_argument("--force", action="store_true",
+                      help="when the run folder already holds a run, rename it aside (with its start time) instead of refusing; nothing is deleted")
     prun.add_argument("--root"); prun.add_argument("--quiet", action="store_true", help="no progress bar")
     prun.set_defaults(func=_cmd_run)
-    psw = rs.add_parser("sweep", help="a grid of runs over parameter values and seeds, with a summary table")
+    psw = rs.add_parser("sweep", help="a grid of runs over parameter values and seeds, with a summary table and a claim tally")
     psw.add_argument("name"); psw.add_argument("-p", nargs=2, action="append", metavar=("KEY", "V1,V2,..."))
     psw.add_argument("--seeds", default="0"); psw.add_argument("--workers", type=int, default=1)
     psw.add_argument("--preset", default="auto"); psw.add_argument("--out", default="runs/sweeps"); psw.add_argument("--root")
@@ -369,10 +705,17 @@ def _cmd_list(a) -> int:
 
 def _cmd_run(a) -> int:
     try:
-        d = run_reproduction(a.name, _parse_p(a.p), _preset_arg(a.preset), a.seed, a.out, a.root, progress=not a.quiet)
+        d = run_reproduction(a.name, _parse_p(a.p), _preset_arg(a.preset), a.seed, a.out, a.root, progress=not a.quiet, force=a.force)
+    except ReproInterrupted as e:
+        print(f"medfair repro run: interrupted; the partial run is kept in {e.run_dir} (run.json status 'interrupted')", file=sys.stderr)
+        return 130
     except (MedfairInputError, ReproError) as e:
         print(f"medfair repro run: {e}", file=sys.stderr); return 2 if not isinstance(e, ReproRunError) else 1
     print(f"run folder: {d}\n  {d / (a.name + '.ipynb')}\n  {d / 'metrics.json'}\n  {d / 'report.html'}\n  {d / 'run.json'}")
+    claims = json.loads((d / "metrics.json").read_text()).get("claims")
+    if isinstance(claims, list) and claims:
+        print("claims:")
+        for c in claims: print("  " + format_claim(c))
     return 0
 
 def _cmd_sweep(a) -> int:
@@ -385,4 +728,11 @@ def _cmd_sweep(a) -> int:
     except (MedfairInputError, ReproError) as e:
         print(f"medfair repro sweep: {e}", file=sys.stderr); return 2
     print(summ.to_string(index=False))
+    tally = summ.attrs.get("claims")
+    if tally is not None and len(tally):
+        keys = list(grid)
+        print("\nclaims across seeds:")
+        for r in tally.to_dict(orient="records"):
+            point = ", ".join(f"{k}={r[k]}" for k in keys)
+            print(f"  {point + '  ' if point else ''}{r['claim']}: {r['summary']}")
     return 0
