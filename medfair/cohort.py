@@ -5,6 +5,9 @@
 # %% ../nbs/00_cohort.ipynb #fff509da
 from __future__ import annotations
 import dataclasses
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
@@ -925,21 +928,42 @@ def _entropy(seed):
     if seed < 0: raise MedfairInputError("seed", f"must be non-negative, got {seed}")
     return int(seed), (), int(seed)
 
-def generate_cohort(config: CohortConfig | None = None, seed=0, progress: bool = False) -> Cohort:
-    "Generate the cohort of `config` (default `CohortConfig()`) with `seed`; the same config and seed give identical arrays."
+def _simulate_range(cfg: CohortConfig, entropy, prefix: tuple, lo: int, hi: int) -> tuple:
+    "Subjects lo..hi-1, stacked: the unit of work of a worker process (one subject depends only on its index and the seed)."
+    knobs = cfg.compiled()
+    with threadpool_limits(1, user_api='blas'):   # small matrix products: threads only contend
+        subs = [simulate_subject(i, cfg, entropy, prefix, knobs) for i in range(lo, hi)]
+    return (lo, np.stack([x['image'] for x in subs]), np.stack([x['masks'] for x in subs]),
+            np.stack([x['landmarks'] for x in subs]), [x['meta'] for x in subs], [x['instances'] for x in subs])
+
+def generate_cohort(config: CohortConfig | None = None, seed=0, progress: bool = False, workers: int = 1) -> Cohort:
+    """Generate the cohort of `config` (default `CohortConfig()`) with `seed`; the same config and seed give identical arrays.
+    `workers` > 1 generates blocks of subjects in that many processes (0 = one per CPU core); the result is identical."""
     cfg = CohortConfig() if config is None else config
     if not isinstance(cfg, CohortConfig): raise MedfairInputError("config", f"must be a CohortConfig, got {type(cfg).__name__}")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 0:
+        raise MedfairInputError("workers", f"must be a non-negative integer (0 = one per CPU core), got {workers!r}")
     cfg.validate()
-    knobs = cfg.compiled()
     entropy, prefix, seed_rec = _entropy(seed)
     n, s = cfg.n_subjects, cfg.image_size
+    workers = min(int(workers) or (os.cpu_count() or 1), n)
     images = np.empty((n, s, s), np.float32)
     masks = np.empty((n, len(ORGANS), s, s), bool)
     lms = np.empty((n, N_LANDMARKS_TOTAL, 2), np.float32)
-    rows, inst = [], []
-    with threadpool_limits(1, user_api='blas'):   # small matrix products: threads only contend
-        for i in tqdm(range(n), disable=not progress, desc="subjects"):
-            sub = simulate_subject(i, cfg, entropy, prefix, knobs)
-            images[i], masks[i], lms[i] = sub['image'], sub['masks'], sub['landmarks']
-            rows.append(sub['meta']); inst.append(sub['instances'])
+    rows, inst = [None] * n, [None] * n
+    block = max(1, min(32, -(-n // (4 * workers))))          # a few blocks per worker: balanced, little transfer overhead
+    ranges = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
+    def put(res):
+        lo, im, mk, lm, meta, ins = res
+        images[lo:lo + len(im)], masks[lo:lo + len(im)], lms[lo:lo + len(im)] = im, mk, lm
+        rows[lo:lo + len(im)], inst[lo:lo + len(im)] = meta, ins
+    with tqdm(total=n, disable=not progress, desc="subjects") as bar:
+        if workers == 1:
+            for lo, hi in ranges: put(_simulate_range(cfg, entropy, prefix, lo, hi)); bar.update(hi - lo)
+        else:
+            ctx = multiprocessing.get_context('fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn')
+            with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+                futs = [ex.submit(_simulate_range, cfg, entropy, prefix, lo, hi) for lo, hi in ranges]
+                for f in futs: r = f.result(); put(r); bar.update(len(r[1]))
     return Cohort(images, masks, lms, pd.DataFrame(rows), cfg, seed_rec, dict(LANDMARK_INDEX), inst)
+
