@@ -222,10 +222,7 @@ def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Seq
         for a in coco["annotations"]: anns.setdefault(a["image_id"], []).append(a)
         def targets(i):
             a = anns.get(by_file.get(str(meta.iloc[i]["path"])), [])
-            m = np.stack([rle_to_mask(x["segmentation"]) for x in a]) if a else np.zeros((0, 0, 0), bool)
-            if not a:
-                img_shape = (int(meta.iloc[i].get("rows", 0) or 0), int(meta.iloc[i].get("columns", 0) or 0))
-                m = np.zeros((0, *img_shape), bool)
+            m = np.stack([rle_to_mask(x["segmentation"]) for x in a]) if a else np.zeros((0, 0, 0), bool)  # empty: sized by __getitem__
             return detection_target(m, [x["category_id"] for x in a], [x["bbox"] for x in a])
     return cls(meta, load, label_cols=labels, group_cols=group_cols,
                organs=organs or (ORGANS if "mask_path" in meta else None), transform=transform, errors=errors, targets=targets)
