@@ -37,7 +37,7 @@ $(STAMP): settings.ini setup.py pyproject.toml
 venv: $(STAMP)
 
 # ---- the main job -------------------------------------------------------------------------
-# The headline reproduction on the embedded synthetic cohort: the `ci` preset on a CPU, the `gpu`
+# The headline reproduction on the embedded synthetic cohort: its default design on a CPU, the `gpu`
 # preset when a GPU is present (picked automatically). Writes runs/<name>/: executed notebook,
 # metrics.json, report.html (interactive, offline) and run.json. Other reproductions:
 # `make repro REPRO=seg_sex_imbalance`, or `.venv/bin/medfair repro list`. Running it again moves the previous

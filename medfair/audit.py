@@ -25,9 +25,9 @@ from .metrics import (SEP, TIDY_COLUMNS, CLASSIFICATION_METRICS, DISPARITY_STATS
 # %% auto #0
 __all__ = ['LABEL_CONDITIONAL', 'DISPARITY_CI_COLUMNS', 'PAIRWISE_COLUMNS', 'THRESHOLD_CONSTRAINTS', 'TEST_COLUMNS',
            'GLM_FAMILIES', 'ADJUSTED_CI', 'ADJUSTED_COLUMNS', 'ODDS_RATIO_COLUMNS', 'stratified_counts',
-           'jackknife_weights', 'interval', 'simultaneous_intervals', 'adjust_pvalues', 'BootstrapResult',
-           'bootstrap_pvalue', 'bootstrap_classification', 'bootstrap_group_means', 'delong_auc', 'delong_test',
-           'permutation_test_groups', 'permutation_test_disparity', 'permutation_test_group_means',
+           'paired_weights', 'jackknife_weights', 'interval', 'simultaneous_intervals', 'adjust_pvalues',
+           'BootstrapResult', 'bootstrap_pvalue', 'bootstrap_classification', 'bootstrap_group_means', 'delong_auc',
+           'delong_test', 'permutation_test_groups', 'permutation_test_disparity', 'permutation_test_group_means',
            'two_proportion_test', 'risk_difference', 'risk_ratio', 'cohens_h', 'cliffs_delta', 'cohens_d',
            'friedman_nemenyi', 'reliability_table', 'GroupTemperatureScaler', 'GroupPlattScaler', 'GroupThresholds',
            'fit_group_thresholds', 'compare_thresholds', 'AuditReport', 'audit', 'audit_segmentation', 'GLMDesign',
@@ -47,6 +47,27 @@ def stratified_counts(cell_sizes: Sequence[int], n_boot: int, rng: np.random.Gen
         idx += (np.arange(n_boot, dtype=it) * size)[:, None]
         W[:, start:start + size] = np.bincount(idx.ravel(), minlength=n_boot * size).reshape(n_boot, size)
         start += size
+    return W
+
+def paired_weights(groups, n_boot: int = 1000, seed=0, dtype=np.float32) -> np.ndarray:
+    """Group-stratified bootstrap counts (n_boot, n) in *sample order* (each group resampled to its own size). Pass the
+    same array as `weights=` to `bootstrap_classification` for every model scored on one test set: all models then see
+    the same resamples of the same patients, so differences of their replicates are paired bootstrap replicates of the
+    difference between models (far tighter than two independent bootstraps when the models are correlated).
+    `groups`: a DataFrame, Series or 1-D array of group labels (cells = the intersection of all columns), or an int n for
+    an unstratified bootstrap of n samples."""
+    if int(n_boot) < 2: raise MedfairInputError("n_boot", f"must be >= 2, got {n_boot}")
+    if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool):
+        if groups < 1: raise MedfairInputError("groups", f"a sample count must be >= 1, got {groups}")
+        codes = np.zeros(int(groups), dtype=np.int64)
+    else:
+        g = pd.DataFrame(groups) if isinstance(groups, (pd.DataFrame, pd.Series, dict)) else pd.DataFrame({"group": np.asarray(groups)})
+        if g.ndim != 2 or not len(g) or not g.shape[1]: raise MedfairInputError("groups", "need at least one sample and one group column")
+        if g.isna().any().any(): raise MedfairInputError("groups", "missing group labels; drop or label those samples first")
+        codes = np.unique(g.astype(str).agg(SEP.join, axis=1).to_numpy(), return_inverse=True)[1]
+    order = np.argsort(codes, kind="stable")
+    Wc = stratified_counts(np.bincount(codes), int(n_boot), as_generator(seed), dtype)
+    W = np.empty_like(Wc); W[:, order] = Wc
     return W
 
 def _chunk_rows(n: int, target: int = 2_000_000) -> int:
@@ -348,17 +369,29 @@ def bootstrap_classification(y_true, y_score, groups=None, *, n_boot: int = 1000
                              seed=0, threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10, label_kind: str = "disease",
                              intersections=True, metrics: Sequence[str] | None = None, nan_policy: str = "raise",
                              jackknife_blocks: int = 200, keep_replicates: bool = False, n_perm: int = 0,
-                             correction: str = "holm", max_groups_for_tests: int = 12) -> BootstrapResult:
+                             correction: str = "holm", max_groups_for_tests: int = 12, weights=None) -> BootstrapResult:
     """Group-stratified bootstrap CIs (percentile or BCa) for every classification metric of every group; signed pairwise
     differences and ratios with CIs and `correction`-adjusted p-values; disparity summaries with simultaneous intervals,
-    and (`n_perm` > 0) a permutation p-value of 'no disparity' for every gap."""
+    and (`n_perm` > 0) a permutation p-value of 'no disparity' for every gap. `weights`: resample counts (n_boot, n) in
+    sample order (`paired_weights`) used instead of drawing them (then `n_boot` is their number of rows), to score
+    several models on the same resamples."""
     if int(n_boot) < 2: raise MedfairInputError("n_boot", f"must be >= 2, got {n_boot}")
     if method not in ("percentile", "bca"): raise MedfairInputError("method", f"must be 'percentile' or 'bca', got {method!r}")
     if int(n_perm) < 0: raise MedfairInputError("n_perm", f"must be >= 0, got {n_perm}")
     eng = MetricEngine(y_true, y_score, groups, threshold, spec, n_bins, label_kind, intersections, nan_policy)
     ev = lambda W: eng.evaluate(W, metrics)
     point = eng.tidy(ev(np.ones((1, eng.n))))
-    boot = _run_bootstrap(ev, eng.cell_sizes, eng.n, int(n_boot), seed)
+    if weights is None: boot = _run_bootstrap(ev, eng.cell_sizes, eng.n, int(n_boot), seed)
+    else:
+        W = np.asarray(weights)
+        if W.ndim != 2 or W.shape[1] != eng.n or W.shape[0] < 2:
+            raise MedfairInputError("weights", f"expected resample counts of shape (n_boot >= 2, {eng.n}), got {W.shape}")
+        if not np.issubdtype(W.dtype, np.number) or not np.isfinite(W).all() or (W < 0).any():
+            raise MedfairInputError("weights", "resample counts must be finite and non-negative")
+        step, parts = _chunk_rows(eng.n), {}
+        for s0 in range(0, len(W), step):
+            for m, v in ev(W[s0:s0 + step][:, eng.order]).items(): parts.setdefault(m, []).append(v)
+        boot = {m: np.concatenate(v) for m, v in parts.items()}
     jack = _run_jackknife(ev, eng.cell_sizes, jackknife_blocks, seed) if method == "bca" else None
     tidy = _with_ci(point, eng.keys, boot, jack, method, alpha)
     perm_p = _perm_pvalues_classification(eng, metrics, int(n_perm), seed) if n_perm else None

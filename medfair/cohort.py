@@ -277,6 +277,7 @@ class CohortConfig:
     label_miss_rate: Any = field(default_factory=lambda: {'all': 0.0})  # annotation: P(true finding recorded absent) per group
     label_false_rate: Any = field(default_factory=lambda: {'all': 0.0}) # annotation: P(absent finding recorded present) per group
     shape_variation: float = 1.0        # scale of random individual anatomical variation (0 = population mean shapes)
+    breast_tissue: float = 1.0          # anatomy: breast soft-tissue thickness multiplier (0 = none: switches off the sex-specific overlay)
     devices: dict | None = None         # device specs by name (None = `DEVICES`)
     settings: dict | None = None        # care settings by name (None = `CARE_SETTINGS`)
 
@@ -353,6 +354,9 @@ class CohortConfig:
         v = self.shape_variation
         if not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and 0 <= v <= 3):
             raise MedfairInputError('shape_variation', f"must lie in [0, 3], got {v!r}")
+        v = self.breast_tissue
+        if isinstance(v, bool) or not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and 0 <= v <= 3):
+            raise MedfairInputError('breast_tissue', f"must lie in [0, 3], got {v!r}")
         return self
 
 # %% ../nbs/00_cohort.ipynb #2be5b8cc
@@ -784,6 +788,8 @@ def simulate_subject(i: int, cfg: CohortConfig, entropy, prefix: tuple = (), com
     enlargement = 0.09 + 0.09 * g[0] if latent['cardiomegaly'] else 0.0
     insp = device.inspiration * (SUPINE['inspiration'] if device.portable else 1.0)
     an = sample_anatomy(r['anatomy'], sex, age, habitus, enlargement, cfg.shape_variation, insp)
+    if an['breast'] is not None and cfg.breast_tissue != 1.0:    # draws nothing: every other property of the subject is unchanged
+        an['breast'] = None if cfg.breast_tissue == 0 else {**an['breast'], 'depth': an['breast']['depth'] * cfg.breast_tissue}
     acq, tech = exam_technique(device, an['depth'], habitus, r['technique'])
     contrast = knobs['lesion_contrast'](attrs, 1.0) * acq.lesion_contrast
     size = knobs['lesion_size'](attrs, 1.0)

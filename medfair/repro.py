@@ -368,13 +368,13 @@ def default_kernel() -> str:
     except Exception: return "python3"
 
 def auto_preset(spec: ReproSpec) -> str | None:
-    "'gpu' when a GPU is present and the notebook defines it, else 'ci' when defined, else None."
+    "'gpu' when a GPU is present and the notebook defines it, else None: the notebook's own defaults (its CPU design, minutes)."
     try:
         import torch
         gpu = torch.cuda.is_available()
     except ImportError: gpu = False
     if gpu and "gpu" in spec.presets: return "gpu"
-    return "ci" if "ci" in spec.presets else None
+    return None
 
 def run_id(name: str, params: dict, preset: str | None) -> str:
     "A stable folder name for a parameter set: name, preset, seed and a hash of all parameters."
@@ -684,7 +684,7 @@ def add_repro_commands(sub) -> None:
     pl.set_defaults(func=_cmd_list)
     prun = rs.add_parser("run", help="run one reproduction into a run folder")
     prun.add_argument("name"); prun.add_argument("-p", nargs=2, action="append", metavar=("KEY", "VALUE"), help="parameter override")
-    prun.add_argument("--preset", default="auto", help="ci | gpu | none (default: gpu when a GPU is present, else ci)")
+    prun.add_argument("--preset", default="auto", help="ci | gpu | none (default: gpu when a GPU is present, else the notebook's defaults)")
     prun.add_argument("--seed", type=int); prun.add_argument("--out", help="run folder (default runs/<run id>)")
     prun.add_argument("--force", action="store_true",
                       help="when the run folder already holds a run, rename it aside (with its start time) instead of refusing; nothing is deleted")

@@ -238,12 +238,15 @@ SEG_GROUP_COLS = ("sex", "age_group", "site", "device")
 
 @dataclass
 class SegmentationEvaluation:
-    "Result of `evaluate_segmentation_fairness`: per-image metrics, group means with CIs, disparities (gap, ratio, SER, ...) with CIs, tests."
+    """Result of `evaluate_segmentation_fairness`: per-image metrics, group means with CIs, signed pairwise differences and ratios
+    of the group means with CIs and corrected p-values (the primary disparity evidence), disparity summaries (gap, ratio, SER, ...)
+    with simultaneous CIs, tests."""
     per_image: pd.DataFrame      # one row per image and structure
     metrics: pd.DataFrame        # tidy: structure, group_col, group, metric, estimate, ci_low, ci_high, n
     disparities: pd.DataFrame    # structure, group_col, metric, stat (gap/ratio/std/ser/es_score...), estimate, ci_low, ci_high, ...
     tests: pd.DataFrame          # pairwise Mann-Whitney tests (Holm-corrected within each structure)
     config: dict = field(default_factory=dict)
+    pairwise: pd.DataFrame | None = None  # structure + medfair.audit.PAIRWISE_COLUMNS: group_col, metric, group_a, group_b, difference a − b, ratio a / b, CIs, p_value, p_adj (Holm within each structure)
 
     def mean(self, structure: str = "lungs", metric: str = "dice") -> float:
         "Overall mean of `metric` for `structure` over the evaluated images."
@@ -260,6 +263,14 @@ class SegmentationEvaluation:
         order = [c for m in dict.fromkeys(d.metric) for c in (m, f"{m}_lo", f"{m}_hi")]
         return w[order].reset_index()
 
+    def differences(self, structure: str = "lungs", metric: str = "dice", group_col: str | None = None) -> pd.DataFrame:
+        "Signed pairwise differences (a − b) and ratios (a / b) of `metric`'s group means for `structure`, with CIs and corrected p-values."
+        from medfair.audit import PAIRWISE_COLUMNS
+        if self.pairwise is None: return pd.DataFrame(columns=["structure", *PAIRWISE_COLUMNS])
+        d = self.pairwise[(self.pairwise.structure == structure) & (self.pairwise.metric == metric)]
+        if group_col is not None: d = d[d.group_col == group_col]
+        return d.reset_index(drop=True)
+
     def fairness(self, structure: str = "lungs", metric: str = "dice") -> pd.DataFrame:
         "Disparity summaries (gap, ratio, std, SER, equity-scaled score) of `metric` for `structure`, one row per group column."
         d = self.disparities[(self.disparities.structure == structure) & (self.disparities.metric == metric)]
@@ -270,8 +281,9 @@ class SegmentationEvaluation:
     def to_dict(self) -> dict:
         "JSON-ready dict (NaN -> None)."
         from medfair.audit import _json_safe
-        recs = lambda df: df.to_dict(orient="records")
-        return _json_safe(dict(config=self.config, metrics=recs(self.metrics), disparities=recs(self.disparities), tests=recs(self.tests)))
+        recs = lambda df: [] if df is None else df.to_dict(orient="records")
+        return _json_safe(dict(config=self.config, metrics=recs(self.metrics), pairwise=recs(self.pairwise),
+                               disparities=recs(self.disparities), tests=recs(self.tests)))
 
 # %% ../nbs/21_segment.ipynb #002f1c71
 def evaluate_segmentation_fairness(model_or_predictions, data, *, indices=None, group_cols: Sequence[str] = SEG_GROUP_COLS,
@@ -279,7 +291,7 @@ def evaluate_segmentation_fairness(model_or_predictions, data, *, indices=None, 
                                    spacing="meta", policy=None, n_boot: int = 1000, method: str = "percentile", alpha: float = 0.05,
                                    seed=0, correction: str = "holm", batch_size: int = 32, device="auto") -> SegmentationEvaluation:
     """Per-image Dice/IoU/HD95/ASSD (in mm, each image at its own pixel spacing) per structure, and per-group means, disparities
-    (gap, SER, ...) and tests with stratified-bootstrap CIs. `model_or_predictions`: a model (run on `data`'s images) or
+    (gap, SER, ...), signed pairwise differences of the group means and tests, with stratified-bootstrap CIs. `model_or_predictions`: a model (run on `data`'s images) or
     predictions for `data` (label maps, per-organ masks or class scores)."""
     from medfair.metrics import EmptyPolicy, segmentation_table
     from medfair.audit import audit_segmentation
@@ -298,18 +310,19 @@ def evaluate_segmentation_fairness(model_or_predictions, data, *, indices=None, 
     P, T = labelmap_to_masks(pred, structures), labelmap_to_masks(target, structures)
     keep = [c for c in ("subject_id", *group_cols) if c in meta]
     base = meta[keep].reset_index(drop=True).assign(image=np.arange(len(meta)))
-    per, tid, dis, tst = [], [], [], []
+    per, tid, pw, dis, tst = [], [], [], [], []
     for k, s in enumerate(structures):
         df = segmentation_table(P[:, k], T[:, k], spacing=sp, policy=policy or EmptyPolicy(), meta=base)
         df.insert(0, "structure", s); per.append(df)
         rep = audit_segmentation(df, group_cols, list(metrics), n_boot=n_boot, method=method, alpha=alpha, seed=seed,
                                  intersections=False, correction=correction)
-        tid.append(rep.metrics.assign(structure=s)); dis.append(rep.disparities.assign(structure=s)); tst.append(rep.tests.assign(structure=s))
+        tid.append(rep.metrics.assign(structure=s)); pw.append(rep.pairwise.assign(structure=s)); dis.append(rep.disparities.assign(structure=s)); tst.append(rep.tests.assign(structure=s))
     front = lambda df: df[["structure", *[c for c in df.columns if c != "structure"]]].reset_index(drop=True)
     cfg = dict(n_images=int(len(meta)), structures=list(structures), group_cols=group_cols, metrics=list(metrics), distance_unit=unit,
                n_boot=n_boot, method=method, alpha=alpha, seed=seed if isinstance(seed, (int, type(None))) else "generator",
                overlap_priority=list(OVERLAP_PRIORITY))
-    return SegmentationEvaluation(pd.concat(per, ignore_index=True), front(pd.concat(tid)), front(pd.concat(dis)), front(pd.concat(tst)), cfg)
+    return SegmentationEvaluation(pd.concat(per, ignore_index=True), front(pd.concat(tid)), front(pd.concat(dis)), front(pd.concat(tst)), cfg,
+                                  front(pd.concat(pw)))
 
 # %% ../nbs/21_segment.ipynb #e46a5bc7
 def _group_codes(values, device) -> torch.Tensor:
