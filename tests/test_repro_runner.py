@@ -29,7 +29,7 @@ def medfair(*args, timeout=300, **kw):
 def toy_run(tmp_path_factory):
     "One real run of the fixture through the console script, shared by the tests that only read its folder."
     out = tmp_path_factory.mktemp("toy") / "run"
-    r = medfair("run", NAME, "-p", "n_per_group", "300", "--seed", "0", "--out", out, "--quiet")
+    r = medfair("run", NAME, "-p", "n_per_group", "300", "--seed", "0", "--preset", "ci", "--out", out, "--quiet")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return r, out
 
