@@ -4,8 +4,11 @@ Written without `pkg_resources` (gone from recent setuptools): requirement strin
 passed through as they are and validated by setuptools itself.
 """
 from configparser import ConfigParser
+from pathlib import Path
 import shlex
+import shutil
 import setuptools
+from setuptools.command.build_py import build_py
 
 cfg = ConfigParser(delimiters=["="])
 cfg.read("settings.ini", encoding="utf-8")
@@ -24,7 +27,19 @@ requirements = shlex.split(cfg.get("requirements", ""))
 dev_requirements = shlex.split(cfg.get("dev_requirements", ""))
 console_scripts = [s.strip() for s in cfg.get("console_scripts", "").split() if s.strip()]
 
+class BuildWithReproductions(build_py):
+    "Ship the reproduction notebooks (nbs/repro/*.ipynb) inside the package, as medfair/repro_notebooks/."
+    def run(self):
+        super().run()
+        src = Path("nbs") / "repro"
+        if not src.is_dir(): return
+        dst = Path(self.build_lib) / cfg["lib_path"] / "repro_notebooks"
+        dst.mkdir(parents=True, exist_ok=True)
+        for nb in sorted(src.glob("*.ipynb")): shutil.copy2(nb, dst / nb.name)
+
+
 setuptools.setup(
+    cmdclass={"build_py": BuildWithReproductions},
     name=cfg["lib_name"],
     version=cfg["version"],
     license=lic[0],

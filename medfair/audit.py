@@ -16,22 +16,23 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .core import MedfairInputError, as_generator
+from .core import MedfairInputError, as_generator, to_jsonable
 from .metrics import (SEP, TIDY_COLUMNS, CLASSIFICATION_METRICS, DISPARITY_STATS, DISPARITY_COLUMNS, SEG_DISPARITY_STATS,
                              HIGHER_IS_BETTER, MetricEngine, MetricWarning, disparities, disparity_bounds, disparity_stats,
-                             group_frame, _as_groups_df, _check_classification, rates_by_group, seg_fairness_stats,
+                             group_frame, as_group_table, check_classification_inputs, rates_by_group, seg_fairness_stats,
                              uniform_bin_edges)
 
 # %% auto #0
 __all__ = ['LABEL_CONDITIONAL', 'DISPARITY_CI_COLUMNS', 'PAIRWISE_COLUMNS', 'THRESHOLD_CONSTRAINTS', 'TEST_COLUMNS',
            'GLM_FAMILIES', 'ADJUSTED_CI', 'ADJUSTED_COLUMNS', 'ODDS_RATIO_COLUMNS', 'stratified_counts',
            'paired_weights', 'jackknife_weights', 'interval', 'simultaneous_intervals', 'adjust_pvalues',
-           'BootstrapResult', 'bootstrap_pvalue', 'bootstrap_classification', 'bootstrap_group_means', 'delong_auc',
-           'delong_test', 'permutation_test_groups', 'permutation_test_disparity', 'permutation_test_group_means',
-           'two_proportion_test', 'risk_difference', 'risk_ratio', 'cohens_h', 'cliffs_delta', 'cohens_d',
-           'friedman_nemenyi', 'reliability_table', 'GroupTemperatureScaler', 'GroupPlattScaler', 'GroupThresholds',
-           'fit_group_thresholds', 'compare_thresholds', 'AuditReport', 'audit', 'audit_segmentation', 'GLMDesign',
-           'glm_design', 'glm_refit', 'adjusted_disparities']
+           'BootstrapResult', 'bootstrap_pvalue', 'bootstrap_classification', 'seed_bootstrap_ci',
+           'bootstrap_group_means', 'delong_auc', 'delong_test', 'permutation_test_groups',
+           'permutation_test_disparity', 'permutation_test_group_means', 'two_proportion_test', 'risk_difference',
+           'risk_ratio', 'cohens_h', 'cliffs_delta', 'cohens_d', 'friedman_nemenyi', 'reliability_table',
+           'GroupTemperatureScaler', 'GroupPlattScaler', 'GroupThresholds', 'fit_group_thresholds',
+           'compare_thresholds', 'AuditReport', 'audit', 'audit_segmentation', 'GLMDesign', 'glm_design', 'glm_refit',
+           'adjusted_disparities']
 
 # %% ../nbs/04_audit.ipynb #ea70dc10
 def stratified_counts(cell_sizes: Sequence[int], n_boot: int, rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
@@ -399,6 +400,35 @@ def bootstrap_classification(y_true, y_score, groups=None, *, n_boot: int = 1000
     pw = _pairwise_table(point, eng.keys, boot, jack, method, alpha, correction, max_groups_for_tests)
     return BootstrapResult(tidy, disp, boot if keep_replicates else None, eng.keys, pw)
 
+# %% ../nbs/04_audit.ipynb #08ee6ff3
+def seed_bootstrap_ci(per_seed, replicates, alpha: float = 0.05) -> dict[str, Any]:
+    """Mean over seeds of an estimate, with a (1 - alpha) CI and a two-sided p-value for "it is 0".
+    `per_seed`: the estimate of each seed's model, shape (S,). `replicates`: its paired bootstrap replicates, shape
+    (S, B) (averaged over seeds here) or (B,) already averaged. The standard error adds test-set variance (the
+    replicates) and training variance (per-seed spread / S); the quantile is t on Welch–Satterthwaite degrees of freedom."""
+    d = np.asarray(per_seed, dtype=float).reshape(-1)
+    R = np.asarray(replicates, dtype=float)
+    if d.size == 0 or not np.isfinite(d).all():
+        raise MedfairInputError("per_seed", f"needs at least one finite estimate per seed, got {d.tolist()}")
+    if R.ndim == 2:
+        if R.shape[0] != d.size: raise MedfairInputError("replicates", f"has {R.shape[0]} rows for {d.size} seeds; pass shape (seeds, n_boot)")
+        R = np.nanmean(R, axis=0) if R.shape[1] else R[0]
+    elif R.ndim != 1:
+        raise MedfairInputError("replicates", f"must have shape (seeds, n_boot) or (n_boot,), got {R.shape}")
+    R = R[np.isfinite(R)]
+    if R.size < 2: raise MedfairInputError("replicates", "needs at least two finite bootstrap replicates")
+    if not 0 < alpha < 1: raise MedfairInputError("alpha", f"must lie in (0, 1), got {alpha}")
+    S = d.size
+    v_test = float(np.var(R, ddof=1))
+    v_train = float(np.var(d, ddof=1)) / S if S > 1 else 0.0
+    se = math.sqrt(v_test + v_train)
+    df = (v_test + v_train) ** 2 / (v_train ** 2 / (S - 1)) if v_train > 0 else math.inf
+    est = float(d.mean())
+    h = float(stats.t.ppf(1 - alpha / 2, df)) * se
+    p = float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else float(est == 0)
+    return {"estimate": est, "ci": [est - h, est + h], "se": se, "se_test": math.sqrt(v_test), "se_training": math.sqrt(v_train),
+            "df": float(df), "p_value": p, "n_seeds": S, "per_seed": d.tolist()}
+
 # %% ../nbs/04_audit.ipynb #16ea9f3d
 def bootstrap_group_means(per_image: pd.DataFrame, group_cols: Sequence[str], metrics: Sequence[str], *, n_boot: int = 1000,
                           method: str = "percentile", alpha: float = 0.05, seed=0, intersections=True,
@@ -484,7 +514,7 @@ def delong_test(y_a, s_a, y_b, s_b) -> dict[str, float]:
 def permutation_test_groups(y_true, y_score, groups, group_a, group_b, metric: str = "auroc", *, n_perm: int = 2000, seed=0,
                             threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10, label_kind: str = "disease") -> dict[str, float]:
     "Two-sided permutation test of metric(group_a) - metric(group_b), shuffling group labels among the two groups' patients."
-    y, s, gdf = _check_classification(y_true, y_score, groups)
+    y, s, gdf = check_classification_inputs(y_true, y_score, groups)
     if gdf.shape[1] != 1: raise MedfairInputError("groups", "give one grouping (a 1-D array or one column) for a two-group test")
     g = gdf.iloc[:, 0].astype(str).to_numpy()
     ia, ib = np.flatnonzero(g == str(group_a)), np.flatnonzero(g == str(group_b))
@@ -519,7 +549,7 @@ def permutation_test_disparity(y_true, y_score, groups, metric: str = "auroc", *
         raise MedfairInputError("metric", f"must be a classification metric other than 'ece_mass' (whose bins depend on the group), got {metric!r}")
     if strata not in ("auto", "label", "none"): raise MedfairInputError("strata", f"must be 'auto', 'label' or 'none', got {strata!r}")
     if int(n_perm) < 1: raise MedfairInputError("n_perm", f"must be >= 1, got {n_perm}")
-    y, s, gdf = _check_classification(y_true, y_score, groups)
+    y, s, gdf = check_classification_inputs(y_true, y_score, groups)
     if gdf.shape[1] != 1: raise MedfairInputError("groups", "give one grouping (a 1-D array or one column)")
     names, codes = np.unique(gdf.iloc[:, 0].astype(str).to_numpy(), return_inverse=True)
     if len(names) < 2: raise MedfairInputError("groups", f"needs at least two groups, got {list(names)}")
@@ -536,7 +566,7 @@ def permutation_test_group_means(values, groups, *, stat: str = "gap", n_perm: i
     if int(n_perm) < 1: raise MedfairInputError("n_perm", f"must be >= 1, got {n_perm}")
     v = np.asarray(values, float)
     if v.ndim != 1: raise MedfairInputError("values", f"must be 1-D, got shape {v.shape}")
-    gdf = _as_groups_df(groups, len(v))
+    gdf = as_group_table(groups, len(v))
     if gdf.shape[1] != 1: raise MedfairInputError("groups", "give one grouping (a 1-D array or one column)")
     names, codes = np.unique(gdf.iloc[:, 0].astype(str).to_numpy(), return_inverse=True)
     if len(names) < 2: raise MedfairInputError("groups", f"needs at least two groups, got {list(names)}")
@@ -602,7 +632,7 @@ def friedman_nemenyi(table: pd.DataFrame, higher_is_better: bool = True, alpha: 
 def reliability_table(y_true, y_score, groups=None, n_bins: int = 10, strategy: str = "uniform", intersections=True) -> pd.DataFrame:
     "Reliability-diagram data per group: group_col, group, bin, bin_low, bin_high, mean_score, frac_pos, count (empty bins left out)."
     if strategy not in ("uniform", "quantile"): raise MedfairInputError("strategy", f"must be 'uniform' or 'quantile', got {strategy!r}")
-    y, s, gdf = _check_classification(y_true, y_score, groups)
+    y, s, gdf = check_classification_inputs(y_true, y_score, groups)
     gf = group_frame(gdf, intersections) if gdf.shape[1] else pd.DataFrame(index=range(len(y)))
     segs = [("overall", "all", np.arange(len(y)))] + [(c, v, np.flatnonzero(gf[c].to_numpy() == v)) for c in gf.columns for v in sorted(gf[c].unique())]
     recs = []
@@ -630,12 +660,12 @@ class _GroupScaler:
     def _fit_one(self, z, y) -> tuple: raise NotImplementedError
     def _apply_one(self, z, p) -> np.ndarray: raise NotImplementedError
     def _keys(self, groups, n):
-        gdf = _as_groups_df(groups, n)
+        gdf = as_group_table(groups, n)
         if gdf.shape[1] == 0: return np.full(n, "all")
         return (gdf.astype(str).agg(SEP.join, axis=1) if gdf.shape[1] > 1 else gdf.iloc[:, 0].astype(str)).to_numpy()
     def fit(self, y_score, y_true, groups=None):
         "Fit on validation scores (probabilities), labels and groups."
-        y, s, _ = _check_classification(y_true, y_score)
+        y, s, _ = check_classification_inputs(y_true, y_score)
         keys = self._keys(groups, len(y)); z = _logit(s)
         self.global_ = self._fit_one(z, y)
         self.params_ = {}
@@ -690,7 +720,7 @@ class GroupThresholds:
     default: float = 0.5
     tradeoff: pd.DataFrame | None = None
     def _keys(self, groups, n):
-        gdf = _as_groups_df(groups, n)
+        gdf = as_group_table(groups, n)
         return (gdf.astype(str).agg(SEP.join, axis=1) if gdf.shape[1] > 1 else gdf.iloc[:, 0].astype(str)).to_numpy()
     def apply(self, y_score, groups) -> np.ndarray:
         "0/1 predictions: score >= the threshold of the patient's group (unseen groups use `default`, with a warning)."
@@ -702,7 +732,7 @@ class GroupThresholds:
     transform = predict = apply
     def evaluate(self, y_true, y_score, groups) -> pd.DataFrame:
         "Tidy rates (overall and per group) of the thresholded predictions on (test) data."
-        gdf = _as_groups_df(groups, len(np.asarray(y_true)))
+        gdf = as_group_table(groups, len(np.asarray(y_true)))
         return rates_by_group(y_true, self.apply(y_score, groups), gdf)
 
 def _roc(y, s):
@@ -729,7 +759,7 @@ def fit_group_thresholds(y_val, s_val, groups_val, constraint: str = "equal_oppo
     if constraint not in THRESHOLD_CONSTRAINTS: raise MedfairInputError("constraint", f"must be one of {THRESHOLD_CONSTRAINTS}, got {constraint!r}")
     if objective not in ("accuracy", "balanced_accuracy"): raise MedfairInputError("objective", f"must be 'accuracy' or 'balanced_accuracy', got {objective!r}")
     if constraint == "sensitivity" and target is None: raise MedfairInputError("target", "constraint 'sensitivity' needs a target TPR, e.g. 0.9")
-    y, s, gdf = _check_classification(y_val, s_val, groups_val)
+    y, s, gdf = check_classification_inputs(y_val, s_val, groups_val)
     if gdf.shape[1] == 0: raise MedfairInputError("groups_val", "per-group thresholds need group labels")
     keys = (gdf.astype(str).agg(SEP.join, axis=1) if gdf.shape[1] > 1 else gdf.iloc[:, 0].astype(str)).to_numpy()
     names = [str(k) for k in np.unique(keys)]
@@ -801,14 +831,6 @@ def compare_thresholds(y_true, y_score, groups, candidates: dict[str, Any]) -> p
 TEST_COLUMNS = ["group_col", "metric", "group_a", "group_b", "test", "estimate_a", "estimate_b", "difference", "statistic",
                 "p_value", "effect_name", "effect_size", "p_adj", "reject"]
 
-def _json_safe(o):
-    if isinstance(o, dict): return {str(k): _json_safe(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [_json_safe(v) for v in o]
-    if isinstance(o, (np.bool_, bool)): return bool(o)
-    if isinstance(o, (np.integer,)): return int(o)
-    if isinstance(o, (float, np.floating)): return None if not np.isfinite(o) else float(o)
-    return o
-
 @dataclass
 class AuditReport:
     "Result of `audit`: tidy metrics with CIs, disparities with CIs, tests with corrected p-values, reliability data, config."
@@ -822,7 +844,7 @@ class AuditReport:
     def to_dict(self) -> dict:
         "JSON-serialisable dict (NaN -> null)."
         recs = lambda df: [] if df is None else df.to_dict(orient="records")
-        return _json_safe(dict(config=self.config, metrics=recs(self.metrics), pairwise=recs(self.pairwise),
+        return to_jsonable(dict(config=self.config, metrics=recs(self.metrics), pairwise=recs(self.pairwise),
                                disparities=recs(self.disparities), tests=recs(self.tests), reliability=recs(self.reliability)))
 
     def to_json(self, path=None, indent: int | None = 1) -> str:
@@ -881,7 +903,7 @@ def audit(y_true, y_score, groups, *, threshold: float = 0.5, n_boot: int = 1000
     """Full classification audit: metrics with stratified-bootstrap CIs, signed pairwise differences and ratios with CIs and
     corrected p-values, disparity summaries with simultaneous CIs (and permutation p-values when `n_perm` > 0), classical
     pairwise tests (corrected), reliability data."""
-    y, s, gdf = _check_classification(y_true, y_score, groups, nan_policy)
+    y, s, gdf = check_classification_inputs(y_true, y_score, groups, nan_policy)
     if gdf.shape[1] == 0: raise MedfairInputError("groups", "an audit needs at least one group column")
     br = bootstrap_classification(y, s, gdf, n_boot=n_boot, method=method, alpha=alpha, seed=seed, threshold=threshold, spec=spec,
                                   n_bins=n_bins, label_kind=label_kind, intersections=intersections, metrics=metrics,

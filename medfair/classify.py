@@ -425,11 +425,10 @@ class _ClassifierTrainer(Trainer):
     def __init__(self, *a, sample_weights: np.ndarray | None = None, **kw):
         super().__init__(*a, **kw)
         self.sample_weights = sample_weights
-    def _train_loader(self, epoch: int) -> DataLoader:
-        if self.sample_weights is None or self.sampler is not None: return super()._train_loader(epoch)
+    def train_sampler(self, epoch: int):
+        if self.sample_weights is None or self.sampler is not None: return super().train_sampler(epoch)
         g = seed_everything_local(self.cfg.seed * 100_003 + epoch + 17)
-        s = WeightedRandomSampler(torch.as_tensor(self.sample_weights, dtype=torch.double), len(self.sample_weights), replacement=True, generator=g)
-        return DataLoader(self.train_ds, sampler=s, **self._loader_kw)
+        return WeightedRandomSampler(torch.as_tensor(self.sample_weights, dtype=torch.double), len(self.sample_weights), replacement=True, generator=g)
 
 def _check_choice(name, v, ok):
     if v not in ok: raise MedfairInputError(name, f"must be one of {ok}, got {v!r}")

@@ -5,6 +5,7 @@
 # %% ../nbs/90_core.ipynb #b892f1bd
 from __future__ import annotations
 import importlib.metadata as _md
+import os
 import platform
 import shutil
 import subprocess
@@ -14,8 +15,8 @@ from typing import Any
 import numpy as np
 
 # %% auto #0
-__all__ = ['KEY_PACKAGES', 'MedfairError', 'MedfairInputError', 'as_generator', 'default_device', 'resolve_device',
-           'package_version', 'quarto_version', 'system_info']
+__all__ = ['KEY_PACKAGES', 'MedfairError', 'MedfairInputError', 'as_generator', 'to_jsonable', 'parallel_map', 'default_device',
+           'resolve_device', 'package_version', 'quarto_version', 'system_info']
 
 # %% ../nbs/90_core.ipynb #1ab4c37f
 class MedfairError(Exception):
@@ -36,6 +37,33 @@ def as_generator(seed: int | np.random.Generator | np.random.SeedSequence | None
         raise MedfairInputError("seed", f"expected None, an int, a SeedSequence or a numpy Generator, got {type(seed).__name__}")
     if seed < 0: raise MedfairInputError("seed", f"must be non-negative, got {seed}")
     return np.random.default_rng(int(seed))
+
+# %% ../nbs/90_core.ipynb #227ec5ba
+def to_jsonable(o: Any) -> Any:
+    "`o` with NumPy scalars/arrays, tuples and non-string dict keys turned into plain JSON values; NaN and ±inf become None."
+    if isinstance(o, dict): return {str(k): to_jsonable(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [to_jsonable(v) for v in o]
+    if isinstance(o, np.ndarray): return to_jsonable(o.tolist())
+    if isinstance(o, (bool, np.bool_)): return bool(o)
+    if isinstance(o, np.integer): return int(o)
+    if isinstance(o, (float, np.floating)): return float(o) if np.isfinite(o) else None
+    return o
+
+# %% ../nbs/90_core.ipynb #86a4b188
+def parallel_map(fn, items, workers: int = 1, desc: str | None = None, progress: bool = True, threads: int = 1) -> list:
+    """`[fn(x) for x in items]` in order, in `workers` processes (0 = one per CPU core; 1 = in this process).
+    Each worker gets `threads` BLAS/OpenMP threads. An exception in any call is raised here."""
+    from tqdm.auto import tqdm
+    for name, v, lo in (("workers", workers, 0), ("threads", threads, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise MedfairInputError(name, f"must be an integer >= {lo}, got {v!r}")
+    items = list(items)
+    n = min(int(workers) or (os.cpu_count() or 1), max(1, len(items)))
+    if n == 1:
+        return [fn(x) for x in tqdm(items, desc=desc, disable=not progress)]
+    from joblib import Parallel, delayed
+    par = Parallel(n_jobs=n, backend="loky", return_as="generator", inner_max_num_threads=int(threads))
+    return list(tqdm(par(delayed(fn)(x) for x in items), total=len(items), desc=desc, disable=not progress))
 
 # %% ../nbs/90_core.ipynb #97eb6317
 def default_device() -> str:

@@ -120,10 +120,10 @@ class CXRDataset(Dataset):
         if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} items")
         i = int(i) % len(self)
         image, masks, landmarks = self._load(i)
-        item = dict(image=torch.from_numpy(np.ascontiguousarray(image, np.float32))[None],
+        item = dict(image=torch.from_numpy(np.require(image, np.float32, ["C", "W"]))[None],
                     labels=torch.from_numpy(self._labels[i].copy()), groups=dict(self._groups[i]), index=i)
-        if masks is not None: item["masks"] = torch.from_numpy(np.ascontiguousarray(masks, np.float32))
-        if landmarks is not None: item["landmarks"] = torch.from_numpy(np.ascontiguousarray(landmarks, np.float32))
+        if masks is not None: item["masks"] = torch.from_numpy(np.require(masks, np.float32, ["C", "W"]))
+        if landmarks is not None: item["landmarks"] = torch.from_numpy(np.require(landmarks, np.float32, ["C", "W"]))
         if self._targets is not None:
             t = self._targets(i)
             if t["masks"].shape[0] == 0: t["masks"] = torch.zeros((0, *item["image"].shape[-2:]), dtype=torch.uint8)
@@ -139,7 +139,7 @@ def detection_target(masks: np.ndarray, labels: Sequence[int], boxes_xywh: Seque
     b = np.asarray(boxes_xywh, np.float32).reshape(-1, 4)
     return dict(boxes=torch.from_numpy(np.c_[b[:, :2], b[:, :2] + b[:, 2:]].astype(np.float32)),
                 labels=torch.as_tensor(list(labels), dtype=torch.int64),
-                masks=torch.from_numpy(np.ascontiguousarray(masks, np.uint8)),
+                masks=torch.from_numpy(np.require(masks, np.uint8, ["C", "W"])),
                 area=torch.from_numpy(np.asarray(masks, bool).sum((1, 2)).astype(np.float32).reshape(len(b))))
 
 def detection_collate(items: Sequence[dict]) -> dict:

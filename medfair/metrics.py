@@ -17,11 +17,11 @@ from .core import MedfairInputError
 
 # %% auto #0
 __all__ = ['SEP', 'TIDY_COLUMNS', 'CLASSIFICATION_METRICS', 'SEGMENTATION_METRICS', 'HIGHER_IS_BETTER', 'DISPARITY_STATS',
-           'SEG_DISPARITY_STATS', 'DISPARITY_COLUMNS', 'MetricWarning', 'group_frame', 'uniform_bin_edges',
-           'MetricEngine', 'classification_by_group', 'classification_metrics', 'rates_by_group',
-           'demographic_parity_difference', 'equal_opportunity_difference', 'equalized_odds_difference',
-           'disparity_stats', 'disparities', 'relative_to_overall', 'disparity_bounds', 'EmptyPolicy',
-           'surface_distances', 'segmentation_scores', 'segmentation_table', 'segmentation_by_group',
+           'SEG_DISPARITY_STATS', 'DISPARITY_COLUMNS', 'MetricWarning', 'as_group_table', 'group_frame',
+           'check_classification_inputs', 'uniform_bin_edges', 'MetricEngine', 'classification_by_group',
+           'classification_metrics', 'rates_by_group', 'demographic_parity_difference', 'equal_opportunity_difference',
+           'equalized_odds_difference', 'disparity_stats', 'disparities', 'relative_to_overall', 'disparity_bounds',
+           'EmptyPolicy', 'surface_distances', 'segmentation_scores', 'segmentation_table', 'segmentation_by_group',
            'seg_fairness_stats', 'segmentation_fairness']
 
 # %% ../nbs/03_metrics.ipynb #8ed9c865
@@ -31,7 +31,9 @@ TIDY_COLUMNS = ["group_col", "group", "metric", "estimate", "ci_low", "ci_high",
 class MetricWarning(UserWarning):
     "A metric is undefined for some group (e.g. AUROC without positives) and was reported as NaN."
 
-def _as_groups_df(groups, n: int | None = None) -> pd.DataFrame:
+def as_group_table(groups, n: int | None = None) -> pd.DataFrame:
+    """`groups` (a DataFrame, a Series, a dict of arrays or a 1-D array; None = no groups) as a DataFrame with one column
+    per grouping, checked to have `n` rows when `n` is given."""
     if groups is None: return pd.DataFrame(index=range(n or 0))
     if isinstance(groups, pd.Series): df = groups.to_frame(groups.name if groups.name is not None else "group")
     elif isinstance(groups, pd.DataFrame): df = groups.copy()
@@ -51,7 +53,7 @@ def _as_groups_df(groups, n: int | None = None) -> pd.DataFrame:
 
 def group_frame(groups, intersections: bool | Sequence[Sequence[str]] = True, n: int | None = None) -> pd.DataFrame:
     "One string column per grouping of `groups` (DataFrame / dict / 1-D array), plus intersections 'a×b' (True: all combinations of 2+ columns)."
-    df = _as_groups_df(groups, n)
+    df = as_group_table(groups, n)
     cols = [str(c) for c in df.columns]
     out = pd.DataFrame({str(c): df[c].astype(str).to_numpy() for c in df.columns})
     if intersections is True: combos = [cb for r in range(2, len(cols) + 1) for cb in itertools.combinations(cols, r)]
@@ -64,13 +66,15 @@ def group_frame(groups, intersections: bool | Sequence[Sequence[str]] = True, n:
     return out
 
 # %% ../nbs/03_metrics.ipynb #24ee105a
-def _check_classification(y_true, y_score, groups=None, nan_policy: str = "raise"):
+def check_classification_inputs(y_true, y_score, groups=None, nan_policy: str = "raise"):
+    """Validate binary labels `y_true`, scores `y_score` and `groups` of one length; returns (labels, scores as float,
+    groups as a DataFrame). NaN scores raise (`nan_policy="raise"`) or are dropped with a warning ("omit")."""
     y = np.asarray(y_true)
     s = np.asarray(y_score, dtype=float)
     if y.ndim != 1 or s.ndim != 1: raise MedfairInputError("y_true/y_score", f"must be 1-D, got shapes {y.shape} and {s.shape}")
     if len(y) != len(s): raise MedfairInputError("y_score", f"has {len(s)} values but y_true has {len(y)}")
     if len(y) == 0: raise MedfairInputError("y_true", "is empty")
-    gdf = _as_groups_df(groups, len(y))
+    gdf = as_group_table(groups, len(y))
     bad = np.isnan(s)
     if bad.any():
         if nan_policy == "raise":
@@ -119,7 +123,7 @@ class MetricEngine:
     "Sorted per-group index of a classification problem; `evaluate(W)` gives every metric of every group for each row of weights `W`."
     def __init__(self, y_true, y_score, groups=None, threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10,
                  label_kind: str = "disease", intersections=True, nan_policy: str = "raise"):
-        y, s, gdf = _check_classification(y_true, y_score, groups, nan_policy)
+        y, s, gdf = check_classification_inputs(y_true, y_score, groups, nan_policy)
         if not 0 < spec < 1: raise MedfairInputError("spec", f"must lie strictly between 0 and 1, got {spec}")
         if not 0 <= threshold <= 1: raise MedfairInputError("threshold", f"must lie in [0, 1], got {threshold}")
         if int(n_bins) < 1: raise MedfairInputError("n_bins", f"must be >= 1, got {n_bins}")
@@ -274,7 +278,7 @@ def rates_by_group(y_true, y_pred, groups=None, intersections=True) -> pd.DataFr
 
 def _fair_diff(y_true, y_pred, groups, metrics, method):
     if method not in ("between_groups", "to_overall"): raise MedfairInputError("method", f"must be 'between_groups' or 'to_overall', got {method!r}")
-    gdf = _as_groups_df(groups, len(np.asarray(y_true)))
+    gdf = as_group_table(groups, len(np.asarray(y_true)))
     if gdf.shape[1] == 0: raise MedfairInputError("groups", "at least one group column is needed")
     key = gdf.astype(str).agg(SEP.join, axis=1) if gdf.shape[1] > 1 else gdf.iloc[:, 0].astype(str)
     t = rates_by_group(y_true, y_pred, {"g": key.to_numpy()}, intersections=False)

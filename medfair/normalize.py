@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats as sps
 from skimage import exposure
 
-from .core import MedfairError, MedfairInputError, as_generator
+from .core import MedfairError, MedfairInputError, as_generator, to_jsonable
 
 # %% auto #0
 __all__ = ['NORMALIZE_METHODS', 'MULTISITE_METHODS', 'NYUL_LANDMARKS', 'GLOBAL_SITE', 'NotInvertibleError', 'Record',
@@ -28,16 +28,6 @@ __all__ = ['NORMALIZE_METHODS', 'MULTISITE_METHODS', 'NYUL_LANDMARKS', 'GLOBAL_S
 # %% ../nbs/10_normalize.ipynb #d77b0232
 class NotInvertibleError(MedfairError):
     "Raised when asked to invert an operation whose mapping cannot be undone (e.g. CLAHE)."
-
-def _jsonable(v):
-    "Recursively turn numpy arrays/scalars and tuples into JSON-friendly Python objects."
-    if isinstance(v, dict): return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)): return [_jsonable(x) for x in v]
-    if isinstance(v, np.ndarray): return _jsonable(v.tolist())
-    if isinstance(v, np.bool_): return bool(v)
-    if isinstance(v, np.integer): return int(v)
-    if isinstance(v, np.floating): return float(v)
-    return v
 
 def _tuple_or_none(v): return None if v is None else tuple(v)
 
@@ -54,7 +44,7 @@ class Record:
     out_spacing: tuple | None = None
     invertible: bool = True
 
-    def to_dict(self) -> dict: return _jsonable(asdict(self))
+    def to_dict(self) -> dict: return to_jsonable(asdict(self))
     def to_json(self, **kw) -> str: return json.dumps(self.to_dict(), **kw)
     @classmethod
     def from_dict(cls, d: dict) -> "Record":
@@ -413,7 +403,7 @@ class MultiSiteNormalizer:
 
     # -- persistence -----------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return _jsonable(dict(kind="MultiSiteNormalizer", method=self.method, percentiles=self.percentiles, clip=self.clip,
+        return to_jsonable(dict(kind="MultiSiteNormalizer", method=self.method, percentiles=self.percentiles, clip=self.clip,
                               landmarks=self.landmarks, scale=self.scale, nyul_source=self.nyul_source,
                               site_stats=self.site_stats, standard_landmarks=self.standard_landmarks))
     @classmethod

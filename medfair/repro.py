@@ -223,10 +223,13 @@ def check_bounds(name: str, value, bounds: tuple) -> None:
 
 # %% ../nbs/95_repro.ipynb #e4a4a00c
 def default_repro_dir() -> Path:
-    "Where reproduction notebooks live: `$MEDFAIR_REPRO_DIR`, else `nbs/repro` of the source checkout."
+    """Where reproduction notebooks live: `$MEDFAIR_REPRO_DIR`; else `nbs/repro` of the source checkout (an editable
+    install); else the copies shipped inside the installed package (`medfair/repro_notebooks`, put there by `setup.py`)."""
     env = os.environ.get("MEDFAIR_REPRO_DIR")
     if env: return Path(env)
-    return Path(__file__).resolve().parents[1] / "nbs" / "repro"
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "nbs" / "repro"
+    return checkout if checkout.is_dir() else here / "repro_notebooks"
 
 def _literal(src: str, name: str):
     try: return ast.literal_eval(src)
@@ -524,7 +527,7 @@ def run_reproduction(name: str, overrides: dict | None = None, preset: str | Non
     err, interrupted, claims = None, False, None
     try:
         pm.execute_notebook(str(spec.path), str(executed), parameters=params, kernel_name=kernel or default_kernel(),
-                            language="python", cwd=str(spec.path.parent), progress_bar=progress, execution_timeout=timeout)
+                            language="python", cwd=str(run_dir), progress_bar=progress, execution_timeout=timeout)
     except pm.PapermillExecutionError as e:
         err = ReproRunError(f"{name} failed in cell {e.cell_index} (execution count {e.exec_count}): {e.ename}: {e.evalue}",
                             run_dir, e.cell_index)

@@ -280,9 +280,9 @@ class SegmentationEvaluation:
 
     def to_dict(self) -> dict:
         "JSON-ready dict (NaN -> None)."
-        from medfair.audit import _json_safe
+        from medfair.core import to_jsonable
         recs = lambda df: [] if df is None else df.to_dict(orient="records")
-        return _json_safe(dict(config=self.config, metrics=recs(self.metrics), pairwise=recs(self.pairwise),
+        return to_jsonable(dict(config=self.config, metrics=recs(self.metrics), pairwise=recs(self.pairwise),
                                disparities=recs(self.disparities), tests=recs(self.tests)))
 
 # %% ../nbs/21_segment.ipynb #002f1c71

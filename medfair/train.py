@@ -191,7 +191,7 @@ class Trainer:
         pin = self.device.type == "cuda" if self.cfg.pin_memory == "auto" else bool(self.cfg.pin_memory)
         self.sampler = (DistributedSampler(train_ds, shuffle=True, seed=self.cfg.seed, drop_last=False)
                         if self.dist["distributed"] else None)
-        self._loader_kw = dict(batch_size=self.cfg.batch_size, num_workers=self.cfg.num_workers, pin_memory=pin,
+        self.loader_kwargs = dict(batch_size=self.cfg.batch_size, num_workers=self.cfg.num_workers, pin_memory=pin,
                                collate_fn=collate_fn, persistent_workers=self.cfg.num_workers > 0)
         self.optimizer = _make_optimizer(self.model, self.cfg)
         self.steps_per_epoch = math.ceil(len(train_ds) / (self.cfg.batch_size * self.dist["world_size"]))
@@ -205,15 +205,21 @@ class Trainer:
     @property
     def history(self) -> pd.DataFrame: return pd.DataFrame(self.rows)
 
-    def _train_loader(self, epoch: int) -> DataLoader:
+    def train_sampler(self, epoch: int):
+        """Hook: the sampler of epoch `epoch`'s training batches (override it for weighted or balanced sampling).
+        Default: the distributed sampler under DDP, else a random order seeded by (seed, epoch) only, so a resumed run
+        sees the same batches."""
         if self.sampler is not None:
             self.sampler.set_epoch(epoch)
-            return DataLoader(self.train_ds, sampler=self.sampler, **self._loader_kw)
-        g = seed_everything_local(self.cfg.seed * 100_003 + epoch)  # data order depends on (seed, epoch) only: resumable
-        return DataLoader(self.train_ds, sampler=RandomSampler(self.train_ds, generator=g), **self._loader_kw)
+            return self.sampler
+        return RandomSampler(self.train_ds, generator=seed_everything_local(self.cfg.seed * 100_003 + epoch))
+
+    def train_loader(self, epoch: int) -> DataLoader:
+        "The training DataLoader of epoch `epoch`: batches drawn by `train_sampler`, with `loader_kwargs`."
+        return DataLoader(self.train_ds, sampler=self.train_sampler(epoch), **self.loader_kwargs)
 
     def val_loader(self) -> DataLoader:
-        kw = dict(self._loader_kw, persistent_workers=False)
+        kw = dict(self.loader_kwargs, persistent_workers=False)
         return DataLoader(self.val_ds, shuffle=False, **kw)
 
     def _autocast(self):
@@ -224,7 +230,7 @@ class Trainer:
         aug_g = torch.Generator(device=self.device if self.device.type == "cuda" else "cpu")
         aug_g.manual_seed(self.cfg.seed * 7919 + epoch * 104_729 + self.dist["rank"])
         total, n_img, t0 = 0.0, 0, time.perf_counter()
-        bar = tqdm(self._train_loader(epoch), desc=f"epoch {epoch + 1}/{self.cfg.epochs}", leave=False,
+        bar = tqdm(self.train_loader(epoch), desc=f"epoch {epoch + 1}/{self.cfg.epochs}", leave=False,
                    disable=not (self.cfg.progress and self.is_main), total=self.steps_per_epoch)
         for batch in bar:
             batch = to_device(batch, self.device, self.channels_last)
