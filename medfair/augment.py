@@ -29,7 +29,7 @@ __all__ = ['STRENGTHS', 'OPS', 'XRAY_MU', 'CT_FOV_MU', 'ANATOMIES', 'GEOM_RANGES
            'mri_gibbs', 'mri_ghosting', 'mri_spike', 'mri_rician', 'us_speckle', 'us_attenuation', 'us_shadow',
            'Anatomy', 'bspline_matrix', 'elastic_field', 'geometric', 'BatchRecord', 'BatchResult',
            'sample_batch_params', 'params_from_records', 'apply_batch', 'augment_batch', 'replay_batch', 'noise_sigma',
-           'image_stats', 'distribution_shift', 'GroupTracker']
+           'image_stats', 'distribution_shift', 'GroupTracker', 'Augment']
 
 # %% ../nbs/12_augment.ipynb #2e1cdc6b
 def _sl(size: int) -> np.ndarray:
@@ -1046,3 +1046,38 @@ class GroupTracker:
         t = t[[(c, s) for c in STAT_COLUMNS for s in ("before", "after", "change")]]
         t.insert(0, ("n", ""), f[f.stage == "before"].groupby(by).size())
         return t
+
+# %% ../nbs/12_augment.ipynb #7464f107
+import hashlib
+from .core import to_jsonable
+from .records import Record, register_op as _register_record_op
+
+def _replay_augment(rec: Record, image, **kw):
+    aug = AugRecord(rec.method, rec.stats.get("modality", ""), rec.stats.get("strength"), dict(rec.params), {})
+    return replay([aug], image, check=False).image
+_register_record_op("augment", _replay_augment, None)
+
+def _seed_for(seed: int, key) -> np.random.Generator:
+    "A generator from (seed, key): the same sample gets the same draw whatever order samples are processed in."
+    h = int.from_bytes(hashlib.sha256(str(key).encode()).digest()[:8], "little")
+    return np.random.default_rng([int(seed), h])
+
+class Augment:
+    """Physics-based augmentation (`medfair.augment.augment`) of `ops` at `strength`. Each sample's draw is seeded by
+    (`seed`, `sample.meta[key]`), so it does not depend on the order samples are processed in; one record per op."""
+    def __init__(self, ops: str | Sequence[str], strength: str = "moderate", seed: int = 0, key: str = "subject_id"):
+        self.ops = [ops] if isinstance(ops, str) else list(ops)
+        unknown = [o for o in self.ops if o not in OPS]
+        if not self.ops or unknown: raise MedfairInputError("ops", f"unknown or no operations {unknown or self.ops}; known: {sorted(OPS)}")
+        self.strength, self.seed, self.key = strength, int(seed), key
+
+    def __call__(self, s: Sample) -> Sample:
+        if self.key not in s.meta: raise MedfairInputError("key", f"the sample's metadata has no {self.key!r} to seed its draw")
+        masks = None if s.masks is None else np.asarray(s.masks) > 0.5
+        r = augment(s.image, self.ops, self.strength, seed=_seed_for(self.seed, s.meta[self.key]), masks=masks)
+        recs = [Record("augment", a.op, to_jsonable(a.params), {"modality": a.modality, "strength": a.strength, **to_jsonable(a.stats)},
+                       tuple(s.image.shape), tuple(r.image.shape), s.spacing, s.spacing, invertible=False) for a in r.records]
+        return s.updated(recs, image=np.asarray(r.image, np.float32), masks=r.masks)
+
+    def describe(self) -> dict: return {"step": "Augment", "ops": self.ops, "strength": self.strength, "seed": self.seed, "key": self.key}
+

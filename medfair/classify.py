@@ -330,6 +330,15 @@ class _Resized(Dataset):
     "Wraps a dataset of dict items, resizing item['image'] (C×H×W) to size×size."
     def __init__(self, ds, size): self.ds, self.size = ds, size
     def __len__(self): return len(self.ds)
+    @property
+    def meta(self) -> pd.DataFrame: return self.ds.meta
+    @property
+    def records(self) -> list[dict]:
+        "The wrapped dataset's transformation records, then this resize unless the chain already ends at this size."
+        base = list(getattr(self.ds, "records", []))
+        if base and tuple(base[-1].get("out_shape", ())) == (self.size, self.size): return base
+        return [*base, {"op": "resize", "size": [self.size, self.size], "interpolation": "bilinear", "antialias": True,
+                        "when": "image side differs"}]
     def __getitem__(self, i):
         item = dict(self.ds[i]); im = item["image"]
         if im.shape[-2:] != (self.size, self.size):

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 # %% auto #0
-__all__ = ['KEY_PACKAGES', 'MedfairError', 'MedfairInputError', 'as_generator', 'to_jsonable', 'parallel_map', 'default_device',
-           'resolve_device', 'package_version', 'quarto_version', 'system_info']
+__all__ = ['KEY_PACKAGES', 'MedfairError', 'MedfairInputError', 'as_generator', 'to_jsonable', 'sha256_file', 'parallel_map',
+           'default_device', 'resolve_device', 'package_version', 'quarto_version', 'system_info']
 
 # %% ../nbs/90_core.ipynb #1ab4c37f
 class MedfairError(Exception):
@@ -48,6 +48,14 @@ def to_jsonable(o: Any) -> Any:
     if isinstance(o, np.integer): return int(o)
     if isinstance(o, (float, np.floating)): return float(o) if np.isfinite(o) else None
     return o
+
+def sha256_file(path, chunk: int = 1 << 20) -> str:
+    "SHA-256 (hex) of a file's bytes, read in chunks: how run records, passports and the record chain identify files."
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""): h.update(block)
+    return h.hexdigest()
 
 # %% ../nbs/90_core.ipynb #86a4b188
 def parallel_map(fn, items, workers: int = 1, desc: str | None = None, progress: bool = True, threads: int = 1) -> list:

@@ -8,7 +8,7 @@ import argparse
 import hashlib
 import json
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -103,12 +103,12 @@ class CXRDataset(Dataset):
     def __init__(self, meta: pd.DataFrame, load: Callable[[int], tuple], *, label_cols: Sequence[str] = (),
                  group_cols: Sequence[str] = ("sex", "age_group", "site"), organs: Sequence[str] | None = None,
                  transform: Callable[[dict], dict] | None = None, errors: list | None = None,
-                 targets: Callable[[int], dict] | None = None):
+                 targets: Callable[[int], dict] | None = None, sample: Callable[[int], Any] | None = None):
         self.meta = meta.reset_index(drop=True)
         missing = [c for c in [*label_cols, *group_cols] if c not in self.meta]
         if missing: raise MedfairInputError("meta", f"missing columns {missing}")
         self._load, self.label_cols, self.group_cols = load, list(label_cols), list(group_cols)
-        self._targets = targets
+        self._targets, self._sample, self._records = targets, sample, None
         self.organs, self.transform, self.errors = list(organs) if organs else None, transform, list(errors or [])
         self._labels = self.meta[self.label_cols].apply(pd.to_numeric, errors="coerce").to_numpy(np.float32) \
             if self.label_cols else np.zeros((len(self.meta), 0), np.float32)
@@ -127,8 +127,33 @@ class CXRDataset(Dataset):
         if self._targets is not None:
             t = self._targets(i)
             if t["masks"].shape[0] == 0: t["masks"] = torch.zeros((0, *item["image"].shape[-2:]), dtype=torch.uint8)
+            elif tuple(t["masks"].shape[-2:]) != tuple(item["image"].shape[-2:]):
+                raise MedfairInputError("instances", f"lesion masks {tuple(t['masks'].shape[-2:])} are on the file's grid but the image is "
+                                        f"{tuple(item['image'].shape[-2:])}: spatial steps in the pipeline do not move instance annotations yet")
             item["target"] = t
         return self.transform(item) if self.transform is not None else item
+
+    def sample(self, i: int):
+        "Item `i` as a `medfair.records.Sample` with its full history (datasets read from files: `from_folder`)."
+        if self._sample is None: raise MedfairInputError("sample", "this dataset was not read from files through a record chain (see from_folder)")
+        if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} items")
+        return self._sample(int(i) % len(self))
+
+    @property
+    def records(self) -> list[dict]:
+        "The transformation records of the first item (every item goes through the same chain; the per-item values differ)."
+        if self._sample is None or len(self) == 0: return []
+        if self._records is None: self._records = self.sample(0).records()
+        return self._records
+
+    def subset(self, idx) -> "CXRDataset":
+        "The dataset restricted to rows `idx` (same loader, chain, labels and groups)."
+        idx = np.asarray(idx, dtype=int).reshape(-1)
+        if len(idx) and (idx.min() < 0 or idx.max() >= len(self)): raise MedfairInputError("idx", f"indices must lie in [0, {len(self)})")
+        pick = lambda f: None if f is None else (lambda i: f(int(idx[i])))
+        return type(self)(self.meta.iloc[idx], pick(self._load), label_cols=self.label_cols, group_cols=self.group_cols,
+                          organs=self.organs, transform=self.transform, errors=self.errors, targets=pick(self._targets),
+                          sample=pick(self._sample))
 
     def __repr__(self):
         return f"CXRDataset({len(self)} items, labels={self.label_cols}, groups={self.group_cols}, errors={len(self.errors)})"
@@ -176,8 +201,11 @@ def _resolve(folder: Path, p) -> Path:
 @classmethod
 def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Sequence[str] | None = None,
                  group_cols=("sex", "age_group", "site"), organs: Sequence[str] | None = None, transform=None,
-                 check: bool = True, progress: bool = False, instances: bool | str = False) -> CXRDataset:
-    "Dataset over `folder/metadata.csv` and the DICOM files (and optional masks/landmarks) it lists; `instances`: read lesion instances (COCO JSON, default `instances.json`) as `target`."
+                 check: bool = True, progress: bool = False, instances: bool | str = False, pipeline: Callable | None = None) -> CXRDataset:
+    """Dataset over `folder/metadata.csv` and the DICOM files (and optional masks/landmarks) it lists; `instances`: read lesion
+    instances (COCO JSON, default `instances.json`) as `target`. Every file is read into a `medfair.records.Sample`
+    (`load_dicom`: decoded and scaled to [0, 1], its first record names the file and its SHA-256) and goes through
+    `pipeline` (a `medfair.records.Compose`, or any Sample -> Sample callable); `ds.sample(i)` keeps the full history."""
     folder = Path(folder); csv = folder / metadata
     if not csv.is_file(): raise MedfairInputError(str(csv), "metadata file not found")
     meta = pd.read_csv(csv)
@@ -203,13 +231,18 @@ def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Seq
             except DicomReadError as err: errors.append(err)
         meta = meta.iloc[keep].reset_index(drop=True)
     n_ch = len(organs) if organs else None
-    def load(i):
+    if pipeline is not None and not callable(pipeline): raise MedfairInputError("pipeline", f"must be callable (Sample -> Sample), got {type(pipeline).__name__}")
+    def sample(i):
+        from medfair.records import load_dicom
         row = meta.iloc[i]
-        img = read_dicom(_resolve(folder, row["path"]), normalize=True).image
         m = load_mask(_resolve(folder, row["mask_path"]), n_ch) if "mask_path" in meta and pd.notna(row["mask_path"]) else None
         lm = load_landmarks(_resolve(folder, row["landmarks_path"])) if "landmarks_path" in meta and pd.notna(row["landmarks_path"]) else None
-        if m is not None and m.shape[1:] != img.shape: raise MedfairInputError(str(row["mask_path"]), f"mask shape {m.shape[1:]} != image shape {img.shape}")
-        return img, m, lm
+        s = load_dicom(_resolve(folder, row["path"]), normalize=True, meta=row.to_dict(), masks=m, landmarks=lm)
+        if m is not None and m.shape[1:] != s.image.shape: raise MedfairInputError(str(row["mask_path"]), f"mask shape {m.shape[1:]} != image shape {s.image.shape}")
+        return pipeline(s) if pipeline is not None else s
+    def load(i):
+        s = sample(i)
+        return s.image, s.masks, s.landmarks
     targets = None
     if instances:
         jf = folder / (instances if isinstance(instances, str) else "instances.json")
@@ -225,7 +258,8 @@ def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Seq
             m = np.stack([rle_to_mask(x["segmentation"]) for x in a]) if a else np.zeros((0, 0, 0), bool)  # empty: sized by __getitem__
             return detection_target(m, [x["category_id"] for x in a], [x["bbox"] for x in a])
     return cls(meta, load, label_cols=labels, group_cols=group_cols,
-               organs=organs or (ORGANS if "mask_path" in meta else None), transform=transform, errors=errors, targets=targets)
+               organs=organs or (ORGANS if "mask_path" in meta else None), transform=transform, errors=errors, targets=targets,
+               sample=sample)
 CXRDataset.from_folder = _from_folder
 
 # %% ../nbs/02_data.ipynb #bdcb8669

@@ -18,78 +18,12 @@ from scipy import stats as sps
 from skimage import exposure
 
 from .core import MedfairError, MedfairInputError, as_generator, to_jsonable
+from .records import NotInvertibleError, Record, register_op, replay, invert, replay_all, invert_all
 
 # %% auto #0
-__all__ = ['NORMALIZE_METHODS', 'MULTISITE_METHODS', 'NYUL_LANDMARKS', 'GLOBAL_SITE', 'NotInvertibleError', 'Record',
-           'register_op', 'replay', 'invert', 'replay_all', 'invert_all', 'strictly_increasing', 'piecewise_linear',
+__all__ = ['NORMALIZE_METHODS', 'MULTISITE_METHODS', 'NYUL_LANDMARKS', 'GLOBAL_SITE', 'strictly_increasing', 'piecewise_linear',
            'AdaptiveNormalizer', 'UnknownSiteWarning', 'MultiSiteNormalizer', 'NormalizationReport',
-           'normalization_report']
-
-# %% ../nbs/10_normalize.ipynb #d77b0232
-class NotInvertibleError(MedfairError):
-    "Raised when asked to invert an operation whose mapping cannot be undone (e.g. CLAHE)."
-
-def _tuple_or_none(v): return None if v is None else tuple(v)
-
-@dataclass
-class Record:
-    "What one operation did: enough to replay it and, where possible, invert it."
-    op: str                                      # registered operation name ('normalize', 'resample', ...)
-    method: str = ""                             # variant within the operation ('zscore', 'nyul', 'pad', ...)
-    params: dict = field(default_factory=dict)   # settings chosen by the caller (or sampled)
-    stats: dict = field(default_factory=dict)    # quantities measured on the data (means, landmarks, matrices)
-    in_shape: tuple = ()
-    out_shape: tuple = ()
-    in_spacing: tuple | None = None
-    out_spacing: tuple | None = None
-    invertible: bool = True
-
-    def to_dict(self) -> dict: return to_jsonable(asdict(self))
-    def to_json(self, **kw) -> str: return json.dumps(self.to_dict(), **kw)
-    @classmethod
-    def from_dict(cls, d: dict) -> "Record":
-        d = dict(d)
-        for k in ("in_shape", "out_shape"): d[k] = tuple(d.get(k, ()))
-        for k in ("in_spacing", "out_spacing"): d[k] = _tuple_or_none(d.get(k))
-        return cls(**d)
-    @classmethod
-    def from_json(cls, s: str) -> "Record": return cls.from_dict(json.loads(s))
-
-_OPS: dict[str, tuple[Callable, Callable | None]] = {}
-
-def register_op(op: str, replay_fn: Callable, invert_fn: Callable | None = None):
-    "Register how records of operation `op` are replayed (`replay_fn(record, image, **kw)`) and inverted."
-    _OPS[op] = (replay_fn, invert_fn)
-
-def _lookup(record):
-    if isinstance(record, dict): record = Record.from_dict(record)
-    if not isinstance(record, Record): raise MedfairInputError("record", f"expected a Record or its dict, got {type(record).__name__}")
-    if record.op not in _OPS:
-        raise MedfairInputError("record", f"unknown operation {record.op!r}; known: {sorted(_OPS)} (import the module that defines it)")
-    return record, _OPS[record.op]
-
-def replay(record: Record | dict, image: np.ndarray, **kw) -> np.ndarray:
-    "Apply the mapping described by `record` to `image` again (stored statistics, no re-estimation)."
-    record, (fn, _) = _lookup(record)
-    return fn(record, image, **kw)
-
-def invert(record: Record | dict, image: np.ndarray, **kw) -> np.ndarray:
-    "Undo the operation described by `record` on `image` (an output of that operation, or a prediction on its grid)."
-    record, (_, inv) = _lookup(record)
-    if inv is None or not record.invertible:
-        raise NotInvertibleError(f"record: operation {record.op!r} (method {record.method!r}) is not invertible"
-                                 + (f" ({record.stats.get('why_not_invertible')})" if record.stats.get('why_not_invertible') else ""))
-    return inv(record, image, **kw)
-
-def replay_all(records: Sequence[Record], image: np.ndarray, **kw) -> np.ndarray:
-    "Replay a chain of records in order."
-    for r in records: image = replay(r, image, **kw)
-    return image
-
-def invert_all(records: Sequence[Record], image: np.ndarray, **kw) -> np.ndarray:
-    "Invert a chain of records, last operation first."
-    for r in reversed(list(records)): image = invert(r, image, **kw)
-    return image
+           'normalization_report', 'Normalize']
 
 # %% ../nbs/10_normalize.ipynb #d658cd8c
 def _check_image(image, name="image", ndims=(2, 3)) -> np.ndarray:
@@ -498,3 +432,28 @@ def normalization_report(before: Sequence[np.ndarray], after: Sequence[np.ndarra
           .merge(g[g.stage == "after"].drop(columns="stage").rename(columns={"gap": "after"}), on=["attribute", "group"]))
     sg["reduction"] = 1 - sg["after"] / sg["before"]
     return NormalizationReport(pd.DataFrame(rows), pd.DataFrame(drows), sg)
+
+# %% ../nbs/10_normalize.ipynb #8c477fe0
+class Normalize:
+    """Intensity normalization with an `AdaptiveNormalizer` (per image) or a fitted `MultiSiteNormalizer` (per site: the
+    site is read from `sample.meta[site_key]`). `mask_channel`: measure the statistics inside that mask channel only."""
+    def __init__(self, normalizer: AdaptiveNormalizer | MultiSiteNormalizer, site_key: str = "site", mask_channel: int | None = None):
+        if not isinstance(normalizer, (AdaptiveNormalizer, MultiSiteNormalizer)):
+            raise MedfairInputError("normalizer", f"expected an AdaptiveNormalizer or a MultiSiteNormalizer, got {type(normalizer).__name__}")
+        self.normalizer, self.site_key, self.mask_channel = normalizer, site_key, mask_channel
+
+    def __call__(self, s: Sample) -> Sample:
+        mask = None
+        if self.mask_channel is not None:
+            if s.masks is None: raise MedfairInputError("mask_channel", "the sample has no masks")
+            mask = np.asarray(s.masks[self.mask_channel]) > 0.5
+        if isinstance(self.normalizer, MultiSiteNormalizer):
+            if self.site_key not in s.meta: raise MedfairInputError("site_key", f"the sample's metadata has no {self.site_key!r}")
+            img, rec = self.normalizer.transform(s.image, site=str(s.meta[self.site_key]), mask=mask)
+        else:
+            img, rec = self.normalizer(s.image, mask)
+        return s.updated([rec], image=np.asarray(img, np.float32))
+
+    def describe(self) -> dict: return {"step": "Normalize", "normalizer": repr(self.normalizer), "site_key": self.site_key,
+                                        "mask_channel": self.mask_channel}
+

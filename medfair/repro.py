@@ -31,8 +31,8 @@ __all__ = ['VERDICTS', 'REPORT_CSS', 'ReproError', 'ReproRunError', 'ReproInterr
            'Claim', 'parse_claim', 'parse_claims', 'claim_verdict', 'metric_entry', 'evaluate_claims', 'parse_bounds',
            'check_bounds', 'default_repro_dir', 'load_spec', 'find_reproductions', 'coerce', 'resolve_parameters',
            'default_kernel', 'auto_preset', 'run_id', 'prepare_run_dir', 'format_claim', 'changed_parameters',
-           'run_header_html', 'run_reproduction', 'flatten_metrics', 'summarize_runs', 'tally_claims', 'sweep',
-           'add_repro_commands']
+           'run_header_html', 'write_run_passport', 'run_reproduction', 'flatten_metrics', 'summarize_runs',
+           'tally_claims', 'sweep', 'add_repro_commands']
 
 # %% ../nbs/95_repro.ipynb #c68a58da
 class ReproError(MedfairError):
@@ -499,6 +499,30 @@ def _add_claims(metrics_file: Path, claims: list[Claim]) -> list[dict]:
     metrics_file.write_text(json.dumps(m, indent=1))
     return m["claims"]
 
+def write_run_passport(record: dict, spec: ReproSpec, run_dir: Path) -> dict:
+    """Write `passport.json` / `passport.html` for a finished run: the notebook's claims and whatever it reports under
+    `data_composition`, `evaluation`, `transformations`, `calibration` and `limitations` in metrics.json, the
+    parameters, and a hash chain over the notebook, the parameters, the code versions and the run's outputs."""
+    from medfair.passport import (DEFAULT_LIMITATIONS, TEACHING_USE, build_passport, trace_file, trace_object, write_passport)
+    m = json.loads((run_dir / "metrics.json").read_text())
+    params = {k: v for k, v in record["parameters"].items() if k != "metrics_path"}
+    code = {k: record.get(k) for k in ("commit", "dirty", "packages", "python", "device", "gpu_name")}
+    outputs = [f for f in (run_dir / f"{spec.name}.ipynb", run_dir / "metrics.json", run_dir / "report.html") if f.is_file()]
+    comp = m.get("data_composition") or []
+    lims = [*DEFAULT_LIMITATIONS, *m.get("limitations", [])]
+    if not comp: lims.append("This reproduction does not report its data composition in metrics.json.")
+    p = build_passport(
+        name=f"{spec.name}: {spec.title}", kind="reproduction_run", intended_use=TEACHING_USE,
+        data_source="medfair synthetic cohort (generated in the run from its seed)", composition=comp,
+        transformations=m.get("transformations") or [], training=params, evaluation=m.get("evaluation") or [],
+        claims=m.get("claims") or [], calibration=m.get("calibration"), uncertainty=None, limitations=lims,
+        details={"reproduction": spec.name, "purpose": spec.purpose, "preset": record.get("preset"), "seed": record.get("seed"),
+                 "duration_s": record.get("duration_s")},
+        trace=[trace_file(spec.path, "input", name="reproduction notebook"), trace_object(params, "config", "parameters"),
+               trace_object(code, "code", "code version and environment"), *(trace_file(f, "output", base=run_dir) for f in outputs)])
+    write_passport(p, run_dir)
+    return p
+
 def run_reproduction(name: str, overrides: dict | None = None, preset: str | None = "auto", seed: int | None = None,
                      out: str | Path | None = None, root: str | Path | None = None, kernel: str | None = None,
                      progress: bool = True, timeout: int | None = None, force: bool = False) -> Path:
@@ -556,6 +580,10 @@ def run_reproduction(name: str, overrides: dict | None = None, preset: str | Non
         try: notebook_to_html(executed, run_dir / "report.html", title=f"{spec.title} — {run_dir.name}",
                               prepend_html=run_header_html(record, spec, claims), extra_head=REPORT_CSS)
         except Exception as e: record.update(report_error=f"{type(e).__name__}: {e}"); save()
+    if record["status"] == "ok":
+        try: record["passport_head"] = write_run_passport(record, spec, run_dir)["traceability"]["head"]
+        except Exception as e: record.update(passport_error=f"{type(e).__name__}: {e}")
+        save()
     if interrupted: raise ReproInterrupted(run_dir)
     if err: raise err
     return run_dir

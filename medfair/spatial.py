@@ -16,12 +16,12 @@ from skimage import transform as sktf
 from skimage.registration import phase_cross_correlation
 
 from .core import MedfairInputError
-from .normalize import Record, register_op, replay, invert, replay_all, invert_all, NotInvertibleError
+from .records import Record, register_op, replay, invert, replay_all, invert_all, NotInvertibleError
 
 # %% auto #0
 __all__ = ['MASK_MODES', 'RESIZE_MODES', 'LANDMARK_KINDS', 'dice', 'resample', 'resize', 'register_landmarks',
            'mutual_information', 'register_rigid', 'standardize', 'to_original', 'map_points', 'Template',
-           'population_templates']
+           'population_templates', 'Standardize']
 
 # %% ../nbs/11_spatial.ipynb #c3d6ee95
 MASK_MODES = ("nearest", "linear")
@@ -353,3 +353,27 @@ def population_templates(images, groups, masks=None, landmarks=None, align: bool
         out[g] = Template(g, len(idx), mean, ims[idx].std(0), None if ms is None else ms[idx].mean(0),
                           None if lms is None else lms[idx].mean(0), _sharpness(mean) if mean.ndim == 2 else 0.0)
     return out
+
+# %% ../nbs/11_spatial.ipynb #6f9d5187
+class Standardize:
+    """Spatial standardization (`medfair.spatial.standardize`): resample to `target_spacing` mm (needs the sample's
+    spacing) and/or resize to `shape` ('pad', 'crop' or 'direct'); masks and landmarks follow the image."""
+    def __init__(self, target_spacing: float | Sequence[float] | None = None, shape: Sequence[int] | None = None,
+                 mode: str = "pad", order: int = 1, mask_mode: str = "linear"):
+        if target_spacing is None and shape is None: raise MedfairInputError("Standardize", "give target_spacing, shape or both")
+        if target_spacing is not None and np.isscalar(target_spacing): target_spacing = (float(target_spacing),) * 2
+        self.target_spacing, self.shape, self.mode, self.order, self.mask_mode = target_spacing, shape, mode, order, mask_mode
+
+    def __call__(self, s: Sample) -> Sample:
+        if self.target_spacing is not None and s.spacing is None:
+            raise MedfairInputError("spacing", "the sample has no pixel spacing, so it cannot be resampled in mm; use shape= only")
+        masks = None if s.masks is None else np.asarray(s.masks) > 0.5
+        img, m, recs = standardize(s.image, s.spacing, self.target_spacing, self.shape, self.mode, mask=masks,
+                                   mask_mode=self.mask_mode, order=self.order)
+        lm = map_points(recs, s.landmarks) if s.landmarks is not None and recs else s.landmarks
+        sp = recs[-1].out_spacing if recs and recs[-1].out_spacing is not None else s.spacing
+        return s.updated(recs, image=np.asarray(img, np.float32), masks=m, landmarks=lm, spacing=None if sp is None else tuple(sp))
+
+    def describe(self) -> dict: return {"step": "Standardize", "target_spacing": self.target_spacing, "shape": self.shape,
+                                        "mode": self.mode, "order": self.order, "mask_mode": self.mask_mode}
+

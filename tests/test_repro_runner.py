@@ -97,6 +97,24 @@ def test_report_opens_with_header_then_verdicts_then_figures(toy_run):
     assert verdicts.count('class="verdict verdict-reproduced"') == 2 and "(control arm)" in verdicts
 
 
+def test_run_writes_a_valid_passport_that_verifies(toy_run):
+    from medfair.passport import validate_passport, verify_passport
+    _, out = toy_run
+    p = json.loads((out / "passport.json").read_text())
+    validate_passport(p)
+    assert verify_passport(p, out) == []                                   # every output file hashes to its entry
+    assert [c["id"] for c in p["evaluation"]["claims"]] == ["gap", "control_gap"]
+    assert p["training"]["n_per_group"] == 300 and "metrics_path" not in p["training"]
+    roles = [e["role"] for e in p["traceability"]["entries"]]
+    assert roles[:3] == ["input", "config", "code"] and roles.count("output") == 3
+    assert json.loads((out / "run.json").read_text())["passport_head"] == p["traceability"]["head"]
+    assert "AI passport" in (out / "passport.html").read_text()
+    copy = out.parent / "tampered"
+    shutil.copytree(out, copy)
+    (copy / "metrics.json").write_text((copy / "metrics.json").read_text().replace('"reproduced"', '"not reproduced"', 1))
+    assert any("metrics.json" in m and "changed" in m for m in verify_passport(p, copy))
+
+
 def test_cli_prints_one_line_per_claim(toy_run):
     r, out = toy_run
     m = json.loads((out / "metrics.json").read_text())
