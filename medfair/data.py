@@ -18,16 +18,15 @@ from tqdm.auto import tqdm
 
 from .core import MedfairInputError, as_generator
 from .dicom import DicomReadError, open_dicom, read_dicom, write_cohort
-from .cohort import INSTANCE_CATEGORIES, LABELS, ORGANS, CohortConfig, generate_cohort, rle_to_mask
+from .cohort import AGE_GROUPS, INSTANCE_CATEGORIES, LABELS, ORGANS, CohortConfig, generate_cohort, rle_to_mask
 
 # %% auto #0
-__all__ = ['AGE_BINS', 'AGE_GROUPS', 'SAMPLE_SEED', 'SAMPLE_N', 'SAMPLE_SIZE', 'age_to_group', 'normalize_sex', 'save_mask',
-           'load_mask', 'save_landmarks', 'load_landmarks', 'CXRDataset', 'detection_target', 'detection_collate',
+__all__ = ['AGE_BINS', 'SAMPLE_SEED', 'SAMPLE_N', 'SAMPLE_SIZE', 'age_to_group', 'normalize_sex', 'save_mask', 'load_mask',
+           'save_landmarks', 'load_landmarks', 'CXRDataset', 'detection_target', 'detection_collate',
            'save_cohort_folder', 'stratified_split', 'make_data_samples', 'file_digests', 'compare_sample_folders']
 
 # %% ../nbs/02_data.ipynb #cf720fd4
 AGE_BINS = (18, 40, 60, 80)
-AGE_GROUPS = ("18-40", "40-60", "60-80", "80+")
 
 def age_to_group(age) -> pd.Series:
     "Age groups ('18-40', '40-60', '60-80', '80+'; below 18 is '<18', missing is NaN) of ages in years."

@@ -17,11 +17,12 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
 from .core import MedfairInputError
+from .metrics import TIDY_COLUMNS
 
 # %% auto #0
-__all__ = ['TIDY_COLUMNS', 'REFERENCES', 'PAIRWISE_PLOT_COLUMNS', 'group_labels', 'group_colors', 'metric_bars', 'roc_by_group',
-           'pr_by_group', 'reliability_by_group', 'disparity_matrix', 'disparity_heatmap', 'pareto_front',
-           'pareto_plot', 'dice_by_group', 'adjusted_forest_plot', 'pairwise_forest_plot', 'group_rates', 'rate_gaps',
+__all__ = ['REFERENCES', 'PAIRWISE_PLOT_COLUMNS', 'group_labels', 'group_colors', 'metric_bars', 'roc_by_group', 'pr_by_group',
+           'reliability_by_group', 'disparity_matrix', 'disparity_heatmap', 'pareto_front', 'pareto_plot',
+           'dice_by_group', 'adjusted_forest_plot', 'pairwise_forest_plot', 'group_rates', 'rate_gaps',
            'ThresholdDashboard', 'save_html']
 
 # %% ../nbs/05_plots.ipynb #f639a6f8
@@ -63,8 +64,6 @@ def _require_columns(df, cols, what="tidy"):
     if len(df) == 0: raise MedfairInputError(what, "has no rows")
 
 # %% ../nbs/05_plots.ipynb #48419d0f
-TIDY_COLUMNS = ("group_col", "group", "metric", "estimate", "ci_low", "ci_high", "n")
-
 def _one_group_col(tidy, group_col):
     cols = [c for c in pd.unique(tidy["group_col"]) if c != "overall"]
     if not cols: raise MedfairInputError("tidy", "holds only 'overall' rows; no groups to compare")

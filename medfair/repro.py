@@ -742,7 +742,7 @@ def _cmd_run(a) -> int:
         return 130
     except (MedfairInputError, ReproError) as e:
         print(f"medfair repro run: {e}", file=sys.stderr); return 2 if not isinstance(e, ReproRunError) else 1
-    print(f"run folder: {d}\n  {d / (a.name + '.ipynb')}\n  {d / 'metrics.json'}\n  {d / 'report.html'}\n  {d / 'run.json'}")
+    print(f"run folder: {d}" + "".join(f"\n  {d / f}" for f in (a.name + '.ipynb', 'metrics.json', 'report.html', 'run.json', 'passport.json', 'passport.html') if (d / f).exists()))
     claims = json.loads((d / "metrics.json").read_text()).get("claims")
     if isinstance(claims, list) and claims:
         print("claims:")
