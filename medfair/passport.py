@@ -193,6 +193,7 @@ def passport_html(passport: dict) -> str:
     comp = pd.DataFrame(p["data"]["composition"])
     if len(comp):
         comp = comp.pivot_table(index=["attribute", "level"], columns="split", values="n", aggfunc="sum", sort=False).reset_index()
+        comp.columns.name = None
     ev = pd.DataFrame(p["evaluation"]["metrics"])
     parts = [f"<h1>AI passport: {e(md_['name'])}</h1>",
              f"<p class='muted'>{e(md_['kind'].replace('_', ' '))} · medfair {e(str(md_.get('medfair_version')))} · created {e(p['created'])} · "
@@ -210,7 +211,7 @@ def passport_html(passport: dict) -> str:
               "<h2>Calibration by group</h2>", _table(pd.DataFrame(p["calibration"] or [])),
               "<h2>Uncertainty</h2>", f"<pre>{e(json.dumps(p['uncertainty'], indent=1))}</pre>" if p["uncertainty"] else '<p class="muted">the model reports no uncertainty of its own</p>',
               f"<h2>Data: {e(p['data']['source'])}</h2>", _table(comp),
-              "<h2>Transformations</h2>", _table(pd.DataFrame([{"step": i + 1, "op": t["op"], "parameters": json.dumps({k: v for k, v in t.items() if k != "op"})}
+              "<h2>Transformations</h2>", '<p class="muted">no transformation records were reported</p>' if not p["transformations"] else _table(pd.DataFrame([{"step": i + 1, "op": t["op"], "parameters": json.dumps({k: v for k, v in t.items() if k != "op"})}
                                                                 for i, t in enumerate(p["transformations"])])),
               "<h2>Training configuration</h2>", _table(pd.DataFrame([{"parameter": k, "value": json.dumps(v)} for k, v in p["training"].items()])),
               "<h2>Traceability (hash chain)</h2>", _table(pd.DataFrame([{"role": t["role"], "name": t["name"], "path": t.get("path", ""),
