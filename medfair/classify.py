@@ -442,18 +442,42 @@ class _ClassifierTrainer(Trainer):
 def _check_choice(name, v, ok):
     if v not in ok: raise MedfairInputError(name, f"must be one of {ok}, got {v!r}")
 
-def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image_size):
+def _cohort_samples(cohort, images, idx, image_size):
+    "Samples (medfair.records) of cohort rows `idx` at `image_size`, each opening its history with where it came from."
+    from medfair.records import Record, Sample
+    meta, n0 = cohort.meta, cohort.images.shape[-1]
+    out = []
+    for i in idx:
+        row = meta.iloc[int(i)]
+        ps = float(row["pixel_spacing"]) * n0 / image_size if "pixel_spacing" in meta and pd.notna(row["pixel_spacing"]) else None
+        rec = Record("cohort_image", "synthetic", params={"subject_id": str(row.get("subject_id", i)), "cohort_seed": getattr(cohort, "seed", None),
+                                                          "generated_size": int(n0), "resized_to": int(image_size), "resize": "bilinear, antialiased"},
+                     in_shape=(n0, n0), out_shape=(image_size, image_size), out_spacing=None if ps is None else (ps, ps), invertible=False)
+        out.append(Sample(images[int(i)], meta=row.to_dict(), spacing=None if ps is None else (ps, ps), history=[rec]))
+    return out
+
+def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image_size, preprocess=None):
     meta = cohort.meta
     strat = [group] + ([labels[0]] if meta[labels[0]].nunique() > 1 else [])
     sp = stratified_split(meta, by=strat, fractions=fractions, seed=as_generator(seed))
     if female_fraction is not None: sp["train"] = subsample_fraction(meta, sp["train"], female_fraction, seed=as_generator(seed + 1))
     images = _resize_images(cohort.images, image_size)
-    out = {}
     for k, idx in sp.items():
         if len(idx) == 0: raise MedfairInputError("fractions", f"the {k} split is empty; use more subjects or larger fractions")
+    if preprocess is not None:                     # fit on the training split only, then apply to every split once
+        preprocess.fit(_cohort_samples(cohort, images, sp["train"], image_size))
+    out = {}
+    for k, idx in sp.items():
         sub = meta.iloc[idx].reset_index(drop=True)
-        ims = images[idx]
-        out[k] = CXRDataset(sub, (lambda ims: lambda i: (ims[i], None, None))(ims), label_cols=labels, group_cols=[group])
+        if preprocess is None:
+            ims = images[idx]
+            out[k] = CXRDataset(sub, (lambda ims: lambda i: (ims[i], None, None))(ims), label_cols=labels, group_cols=[group])
+        else:
+            S = [preprocess(s) for s in _cohort_samples(cohort, images, idx, image_size)]
+            if any(s.image.shape != (image_size, image_size) for s in S):
+                raise MedfairInputError("preprocess", f"must keep images at image_size × image_size ({image_size}); got {S[0].image.shape}")
+            out[k] = CXRDataset(sub, (lambda S: lambda i: (S[i].image, None, None))(S), label_cols=labels, group_cols=[group],
+                                sample=(lambda S: lambda i: S[i])(S))
     return out
 
 def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] = "cardiomegaly", group: str = "sex", *,
@@ -464,7 +488,7 @@ def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] 
                      fairness: str = "eo", lambda_fair: float = 1.0, lambda_adv: float = 1.0, grl_max: float = 1.0,
                      grl_kind: str = "dann", dro_eta: float = 0.1, resample_by: str = "group", pos_weight: bool = False,
                      width: int = 16, post_hoc: bool = True, threshold_constraint: str = "equal_opportunity",
-                     threshold_objective: str = "balanced_accuracy",
+                     threshold_objective: str = "balanced_accuracy", preprocess: Any = None,
                      threads: int | None = None, progress: bool = False, **train_kw) -> ClassifierResult:
     "Train a `FairMultiTaskClassifier` with `method` (see METHODS), select it on validation, return test predictions ready for `medfair.audit`."
     if threads is not None:                      # small CPU models: fewer threads can be much faster; restored afterwards
@@ -475,7 +499,8 @@ def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] 
                                      female_fraction=female_fraction, n_subjects=n_subjects, cohort_config=cohort_config, fractions=fractions,
                                      fairness=fairness, lambda_fair=lambda_fair, lambda_adv=lambda_adv, grl_max=grl_max, grl_kind=grl_kind,
                                      dro_eta=dro_eta, resample_by=resample_by, pos_weight=pos_weight, width=width, post_hoc=post_hoc,
-                                     threshold_constraint=threshold_constraint, threshold_objective=threshold_objective, threads=None, progress=progress, **train_kw)
+                                     threshold_constraint=threshold_constraint, threshold_objective=threshold_objective, preprocess=preprocess,
+                                     threads=None, progress=progress, **train_kw)
     _check_choice("method", method, METHODS); _check_choice("select", select, ("auroc", "worst_group"))
     _check_choice("resample_by", resample_by, ("group", "group_label")); _check_choice("fairness", fairness, FAIRNESS_TERMS[1:])
     if not (isinstance(image_size, (int, np.integer)) and 16 <= image_size <= 1024): raise MedfairInputError("image_size", f"must be an integer in [16, 1024], got {image_size!r}")
@@ -489,6 +514,7 @@ def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] 
         missing = [k for k in ("train", "val", "test") if k not in data]
         if missing: raise MedfairInputError("data", f"a dict of datasets needs 'train', 'val' and 'test'; missing {missing}")
         if female_fraction is not None: raise MedfairInputError("female_fraction", "only applies when a cohort is given (datasets are used as they are)")
+        if preprocess is not None: raise MedfairInputError("preprocess", "only applies when a cohort is given; for files pass the chain to CXRDataset.from_folder(pipeline=...)")
         for k in ("train", "val", "test"):
             d = data[k]
             if not isinstance(d, CXRDataset) or d.label_cols != labels or group not in d.group_cols:
@@ -499,7 +525,9 @@ def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] 
         bad = [c for c in labels if c not in data.meta]
         if bad: raise MedfairInputError("label", f"{bad} not in the cohort's columns; findings: {list(LABELS)}")
         if group not in data.meta: raise MedfairInputError("group", f"{group!r} not in the cohort's columns {list(data.meta.columns)}")
-        ds = _split_cohort(data, labels, group, seed, fractions, female_fraction, image_size)
+        if preprocess is not None and not (callable(preprocess) and hasattr(preprocess, "fit")):
+            raise MedfairInputError("preprocess", f"expected a medfair.records.Compose (callable with .fit), got {type(preprocess).__name__}")
+        ds = _split_cohort(data, labels, group, seed, fractions, female_fraction, image_size, preprocess)
         metas = {k: d.meta for k, d in ds.items()}
     else: raise MedfairInputError("data", f"expected a medfair Cohort, a dict of CXRDatasets or None, got {type(data).__name__}")
     names = sorted(set().union(*(set(m[group].astype(str)) for m in metas.values())))
@@ -569,6 +597,7 @@ def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] 
                 except MedfairInputError as err:
                     warnings.warn(f"no group thresholds for {l!r}: {err}")
     config = dict(method=method, labels=labels, group=group, backbone=backbone, epochs=epochs, image_size=image_size, seed=seed,
+                  preprocess=preprocess.describe() if hasattr(preprocess, "describe") else None,
                   select=select, female_fraction=female_fraction, n_train=len(ds["train"]), n_val=len(ds["val"]), n_test=len(ds["test"]),
                   train_female_share=float((metas["train"]["sex"] == "F").mean()) if "sex" in metas["train"] else None,
                   device=str(trainer.device), fairness=fairness if method == "fairreg" else None,

@@ -454,6 +454,16 @@ class Normalize:
             img, rec = self.normalizer(s.image, mask)
         return s.updated([rec], image=np.asarray(img, np.float32))
 
+    def fit(self, samples) -> "Normalize":
+        """Fit a `MultiSiteNormalizer` on `samples` (training samples only: their images, their sites from
+        `meta[site_key]`, their masks' `mask_channel`); an `AdaptiveNormalizer` needs no fitting."""
+        if isinstance(self.normalizer, MultiSiteNormalizer):
+            missing = sum(self.site_key not in s.meta for s in samples)
+            if missing: raise MedfairInputError("site_key", f"{missing} sample(s) have no {self.site_key!r} in their metadata")
+            masks = None if self.mask_channel is None else [np.asarray(s.masks[self.mask_channel]) > 0.5 for s in samples]
+            self.normalizer.fit([s.image for s in samples], [str(s.meta[self.site_key]) for s in samples], masks)
+        return self
+
     def describe(self) -> dict: return {"step": "Normalize", "normalizer": repr(self.normalizer), "site_key": self.site_key,
                                         "mask_channel": self.mask_channel}
 

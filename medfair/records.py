@@ -122,6 +122,7 @@ class Sample:
 def _no_replay(record, image, **kw):
     raise MedfairInputError("record", f"a '{record.op}' record describes reading a file; it cannot be replayed on an array")
 register_op("read_dicom", _no_replay, None)
+register_op("cohort_image", _no_replay, None)   # an in-memory synthetic image (medfair.classify with `preprocess`)
 
 _ACQ = ("modality", "manufacturer", "model", "view", "kvp", "mas", "photometric", "rows", "columns", "bits_stored")
 
@@ -158,6 +159,16 @@ class Compose:
                 raise MedfairInputError("steps", f"{type(st).__name__} must return a Sample that keeps the history")
             s = out
         return s
+
+    def fit(self, samples: Sequence) -> "Compose":
+        """Fit every step that has a `fit` (e.g. `Normalize` with a `MultiSiteNormalizer`) on `samples` — the training
+        samples only — each on the samples as the steps before it leave them. Returns self."""
+        ss = list(samples)
+        if not ss: raise MedfairInputError("samples", "fitting a chain needs at least one (training) sample")
+        for k, st in enumerate(self.steps):
+            if hasattr(st, "fit"): st.fit(ss)
+            if k < len(self.steps) - 1: ss = [st(s) for s in ss]
+        return self
 
     def describe(self) -> list[dict]:
         return [st.describe() if hasattr(st, "describe") else {"step": type(st).__name__} for st in self.steps]
