@@ -153,7 +153,7 @@ register_op("normalize", _replay_normalize, _invert_normalize)
 
 # %% ../nbs/10_normalize.ipynb #9afe3185
 class AdaptiveNormalizer:
-    "Normalize one 2D or 3D image; returns `(normalized, record)`; `denormalize` inverts every invertible method."
+    "Normalize one 2D or 3D image; returns `(normalized, record)`; `invert` undoes every invertible method."
     def __init__(self, method: str = "zscore",        # 'zscore', 'robust', 'percentile' or 'clahe'
                  percentiles: tuple = (1.0, 99.0),    # for 'percentile'
                  clip: str = "clip",                  # 'clip' (to [0, 1]) or 'none' (linear, exactly invertible)
@@ -204,7 +204,7 @@ class AdaptiveNormalizer:
             rec.stats["clipped_fraction"] = float(np.mean((x < lo) | (x > hi))) if self.clip == "clip" else 0.0
         return y, rec
 
-    def denormalize(self, image, record: Record) -> np.ndarray:
+    def invert(self, image, record: Record) -> np.ndarray:
         "Exact inverse of the normalization in `record`; CLAHE raises `NotInvertibleError`."
         return invert(record, image)
 
@@ -331,7 +331,7 @@ class MultiSiteNormalizer:
         elif len({o.shape for o in outs}) == 1: outs = np.stack(outs)
         return outs, recs
 
-    def inverse(self, image, record: Record) -> np.ndarray:
+    def invert(self, image, record: Record) -> np.ndarray:
         "Exact inverse of `transform` (all methods here are invertible; 'clip' percentile only inside the window)."
         return invert(record, image)
 

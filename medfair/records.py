@@ -106,7 +106,7 @@ class Sample:
         "The history as JSON-able dicts, in the order the operations were applied."
         return [r.to_dict() for r in self.history]
 
-    def to_original(self, array, mask_mode: str | None = None) -> np.ndarray:
+    def invert(self, array, mask_mode: str | None = None) -> np.ndarray:
         """Map `array`, defined on this sample's current grid (an image, a prediction, a mask with `mask_mode`), back to the
         grid of the file it was read from: the spatial records are inverted, last first. Intensity records do not move
         pixels and are skipped; a non-invertible geometric augmentation raises `NotInvertibleError`."""

@@ -20,8 +20,8 @@ from .records import Record, register_op, replay, invert, replay_all, invert_all
 
 # %% auto #0
 __all__ = ['MASK_MODES', 'RESIZE_MODES', 'LANDMARK_KINDS', 'dice', 'resample', 'resize', 'register_landmarks',
-           'mutual_information', 'register_rigid', 'standardize', 'to_original', 'map_points', 'Template',
-           'population_templates', 'Standardize']
+           'mutual_information', 'register_rigid', 'standardize', 'map_points', 'Template', 'population_templates',
+           'Standardize']
 
 # %% ../nbs/11_spatial.ipynb #c3d6ee95
 MASK_MODES = ("nearest", "linear")
@@ -282,9 +282,7 @@ def standardize(image, spacing=None, target_spacing=None, shape=None, mode: str 
     m = None if mask is None else replay_all(recs, mask, mask_mode=mask_mode)
     return a, m, recs
 
-def to_original(prediction, records: Sequence[Record], mask_mode: str | None = None):
-    "Map a prediction made on the standardized grid back to the original grid (`mask_mode` for masks/labels)."
-    return invert_all(records, prediction, mask_mode=mask_mode)
+
 
 # %% ../nbs/11_spatial.ipynb #1ef87bea
 def _map_points_one(rec: Record, pts, inverse: bool):

@@ -58,9 +58,9 @@ def test_spatial_steps_invert_to_the_original_grid(folder):
     s = CHAIN(load_dicom(path, masks=masks, landmarks=coh.landmarks[j]))
     assert s.image.shape == (32, 32) and s.masks.shape[1:] == (32, 32)
     for k in range(masks.shape[0]):
-        back = s.to_original(s.masks[k], mask_mode="linear")
+        back = s.invert(s.masks[k], mask_mode="linear")
         assert back.shape == masks.shape[1:]
         assert dice(back, masks[k]) > 0.9, (k, dice(back, masks[k]))
     # a prediction on the model's grid (here: the standardized image) maps back onto the file's grid
     z = Normalize(AdaptiveNormalizer("zscore"))(load_dicom(path)).image
-    assert np.corrcoef(s.to_original(s.image).ravel(), z.ravel())[0, 1] > 0.95
+    assert np.corrcoef(s.invert(s.image).ravel(), z.ravel())[0, 1] > 0.95
