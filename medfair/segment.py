@@ -440,19 +440,19 @@ def train_segmentation(data=None, preset: str | SegmentationPreset = "ci", *, fe
                        depth: int | None = None, n_subjects: int | None = None, batch_size: int | None = None, lr: float | None = None,
                        augment: bool | None = None, n_boot: int | None = None, seed: int = 0, device: str = "auto",
                        select_metric: str = "worst_group", eval_groups: Sequence[str] = SEG_GROUP_COLS, evaluate: bool = True,
-                       cohort_config: CohortConfig | None = None, train_config: dict | None = None, num_threads: int | None = None,
+                       cohort_config: CohortConfig | None = None, train_config: dict | None = None, threads: int | None = None,
                        progress: bool = False) -> SegmentationRun:
     """Train FairUNet on a synthetic cohort (generated from `preset` when `data` is None, or a given Cohort, or a dict of
     'train'/'val'/'test' datasets), select it on the validation worst-group lung Dice and evaluate it on the held-out test
-    split with `evaluate_segmentation_fairness`. Deterministic on the CPU for a given `seed` (and `num_threads`)."""
-    if num_threads is not None:
-        with torch_threads(num_threads):
+    split with `evaluate_segmentation_fairness`. Deterministic on the CPU for a given `seed` (and `threads`)."""
+    if threads is not None:
+        with torch_threads(threads):
             return train_segmentation(data, preset, female_fraction=female_fraction, train_size=train_size, lambda_fair=lambda_fair,
                                       dro_eta=dro_eta, group_key=group_key, epochs=epochs, image_size=image_size,
                                       base_channels=base_channels, depth=depth, n_subjects=n_subjects, batch_size=batch_size, lr=lr,
                                       augment=augment, n_boot=n_boot, seed=seed, device=device, select_metric=select_metric,
                                       eval_groups=eval_groups, evaluate=evaluate, cohort_config=cohort_config,
-                                      train_config=train_config, num_threads=None, progress=progress)
+                                      train_config=train_config, threads=None, progress=progress)
     p = SEGMENTATION_PRESETS.get(preset) if isinstance(preset, str) else preset
     if p is None: raise MedfairInputError("preset", f"unknown {preset!r}; presets: {list(SEGMENTATION_PRESETS)}")
     over = dict(epochs=epochs, image_size=image_size, base_channels=base_channels, depth=depth, n_subjects=n_subjects,

@@ -106,7 +106,7 @@ def seeded_init_(model: nn.Module, seed: int = 0) -> nn.Module:
 def torch_threads(n: int):
     "Run the block with `n` intra-op torch CPU threads, then restore the previous setting."
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise MedfairInputError("num_threads", f"must be a positive integer, got {n!r}")
+        raise MedfairInputError("threads", f"must be a positive integer, got {n!r}")
     old = torch.get_num_threads()
     torch.set_num_threads(int(n))
     try: yield
