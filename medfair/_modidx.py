@@ -851,5 +851,6 @@ d = { 'settings': { 'branch': 'main',
                                'medfair.train.seed_everything_local': ('train.html#seed_everything_local', 'medfair/train.py'),
                                'medfair.train.seeded_init_': ('train.html#seeded_init_', 'medfair/train.py'),
                                'medfair.train.set_determinism': ('train.html#set_determinism', 'medfair/train.py'),
+                               'medfair.train.summarize_batch_records': ('train.html#summarize_batch_records', 'medfair/train.py'),
                                'medfair.train.to_device': ('train.html#to_device', 'medfair/train.py'),
                                'medfair.train.torch_threads': ('train.html#torch_threads', 'medfair/train.py')}}}

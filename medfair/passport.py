@@ -261,7 +261,8 @@ def classifier_passport(result, name: str, attributes: Sequence[str] = ("sex", "
     code = {"packages": {p: package_version(p) for p in ("medfair", "torch", "numpy", "scikit-learn")}}
     return build_passport(
         name=name, kind="trained_model", intended_use=intended_use or TEACHING_USE, data_source=data_source,
-        composition=data_composition(frames, attrs), transformations=records, training=dict(result.config),
+        composition=data_composition(frames, attrs), transformations=records,
+        training={**dict(result.config), "batch_log": list(getattr(tr, "batch_log", []) or [])},
         evaluation=_eval_rows(rep, ["auroc", "tpr", "fpr", "fnr", "ppv", "underdiagnosis"]),
         calibration=_eval_rows(rep, ["ece", "brier"]), uncertainty=None,
         details={"task": f"binary classification of {label or result.labels[0]}", "architecture": result.config.get("backbone"),

@@ -376,13 +376,14 @@ def segmentation_evaluate_fn(group_cols: Sequence[str] = ("sex", "age_group", "s
 # %% ../nbs/21_segment.ipynb #0acfd320
 def segmentation_batch_transform(ops: Sequence[str] = ("geometric", "xray_exposure", "xray_scatter", "xray_noise"),
                                  strength: str = "mild", anatomy: str = "chest_xray") -> Callable:
-    "`batch_transform(batch, generator)` for `Trainer`: batched torch augmentation on the device, masks moved with the geometry."
+    """`batch_transform(batch, generator)` for `Trainer`: batched torch augmentation on the device, masks moved with the
+    geometry; the batch keeps the records (`aug_records`), which the Trainer summarizes once per epoch (`trainer.batch_log`)."""
     ops = [ops] if isinstance(ops, str) else list(ops)
     bad = [o for o in ops if o not in TORCH_OPS]
     if bad: raise MedfairInputError("ops", f"{bad} have no batched version; batched ops: {TORCH_OPS}")
     def transform(batch, generator):
         r = augment_batch(batch["image"], ops, strength, generator, masks=batch.get("masks"), anatomy=anatomy)
-        return {**batch, "image": r.images, "masks": r.masks}
+        return {**batch, "image": r.images, "masks": r.masks, "aug_records": r.records}   # the Trainer logs a summary per epoch
     return transform
 
 # %% ../nbs/21_segment.ipynb #513d2dda

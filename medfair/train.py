@@ -24,7 +24,7 @@ from .core import MedfairInputError, resolve_device
 
 # %% auto #0
 __all__ = ['TrainConfig', 'precision_for', 'seed_everything_local', 'set_determinism', 'seeded_init_', 'torch_threads',
-           'dist_info', 'init_distributed', 'to_device', 'Trainer', 'TensorDictDataset']
+           'dist_info', 'init_distributed', 'to_device', 'summarize_batch_records', 'Trainer', 'TensorDictDataset']
 
 # %% ../nbs/20_train.ipynb #11524259
 @dataclass
@@ -163,6 +163,22 @@ def _make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 # %% ../nbs/20_train.ipynb #37a30038
+def summarize_batch_records(batch: dict, epoch: int, max_items: int = 8) -> dict:
+    """A compact, JSON-able log of one training batch: the epoch, the dataset indices of its first `max_items` images, and
+    for each augmentation record a batch transform left in `batch["aug_records"]` (objects with `op`, `strength`,
+    `params` of per-image tensors) the op and min / mean / max of every parameter over the batch."""
+    idx = batch.get("index")
+    out = {"epoch": int(epoch), "n": int(_batch_size(batch)),
+           "index": [] if idx is None else [int(v) for v in torch.as_tensor(idx).reshape(-1)[:max_items].tolist()], "augment": []}
+    for r in batch.get("aug_records") or []:
+        ps = {}
+        for k, v in (getattr(r, "params", None) or {}).items():
+            if isinstance(v, torch.Tensor) and v.numel() and (v.is_floating_point() or v.dtype == torch.bool or not v.is_complex()):
+                f = v.detach().float().reshape(-1)
+                ps[k] = {"min": float(f.min()), "mean": float(f.mean()), "max": float(f.max())}
+        out["augment"].append({"op": getattr(r, "op", type(r).__name__), "strength": getattr(r, "strength", None), "params": ps})
+    return out
+
 class Trainer:
     """Train `model` with `loss_fn(model, batch) -> scalar loss` and select it on `evaluate_fn(model, loader, device) -> dict`.
 
@@ -198,6 +214,7 @@ class Trainer:
         self.scheduler = _make_scheduler(self.optimizer, self.cfg, self.steps_per_epoch)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.epoch, self.best_score, self.best_epoch, self.rows = 0, None, None, []
+        self.batch_log = []          # per epoch: the first batch's subjects and augmentation records (summarize_batch_records)
 
     @property
     def is_main(self) -> bool: return self.dist["rank"] == 0
@@ -232,9 +249,10 @@ class Trainer:
         total, n_img, t0 = 0.0, 0, time.perf_counter()
         bar = tqdm(self.train_loader(epoch), desc=f"epoch {epoch + 1}/{self.cfg.epochs}", leave=False,
                    disable=not (self.cfg.progress and self.is_main), total=self.steps_per_epoch)
-        for batch in bar:
+        for step, batch in enumerate(bar):
             batch = to_device(batch, self.device, self.channels_last)
             if self.batch_transform is not None: batch = self.batch_transform(batch, aug_g)
+            if step == 0 and self.is_main: self.batch_log.append(summarize_batch_records(batch, epoch))
             with self._autocast(): loss = self.loss_fn(self.net, batch)
             if not torch.isfinite(loss): raise FloatingPointError(f"non-finite training loss {loss.item()} at epoch {epoch + 1}")
             self.optimizer.zero_grad(set_to_none=True)
