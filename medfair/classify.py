@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 from .core import MedfairInputError, as_generator
 from .cohort import LABELS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
+from .records import samples_from_cohort
 from .train import Trainer, TrainConfig, seed_everything_local, torch_threads
 
 # %% auto #0
@@ -442,20 +443,6 @@ class _ClassifierTrainer(Trainer):
 def _check_choice(name, v, ok):
     if v not in ok: raise MedfairInputError(name, f"must be one of {ok}, got {v!r}")
 
-def _cohort_samples(cohort, images, idx, image_size):
-    "Samples (medfair.records) of cohort rows `idx` at `image_size`, each opening its history with where it came from."
-    from medfair.records import Record, Sample
-    meta, n0 = cohort.meta, cohort.images.shape[-1]
-    out = []
-    for i in idx:
-        row = meta.iloc[int(i)]
-        ps = float(row["pixel_spacing"]) * n0 / image_size if "pixel_spacing" in meta and pd.notna(row["pixel_spacing"]) else None
-        rec = Record("cohort_image", "synthetic", params={"subject_id": str(row.get("subject_id", i)), "cohort_seed": getattr(cohort, "seed", None),
-                                                          "generated_size": int(n0), "resized_to": int(image_size), "resize": "bilinear, antialiased"},
-                     in_shape=(n0, n0), out_shape=(image_size, image_size), out_spacing=None if ps is None else (ps, ps), invertible=False)
-        out.append(Sample(images[int(i)], meta=row.to_dict(), spacing=None if ps is None else (ps, ps), history=[rec]))
-    return out
-
 def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image_size, preprocess=None):
     meta = cohort.meta
     strat = [group] + ([labels[0]] if meta[labels[0]].nunique() > 1 else [])
@@ -465,7 +452,7 @@ def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image
     for k, idx in sp.items():
         if len(idx) == 0: raise MedfairInputError("fractions", f"the {k} split is empty; use more subjects or larger fractions")
     if preprocess is not None:                     # fit on the training split only, then apply to every split once
-        preprocess.fit(_cohort_samples(cohort, images, sp["train"], image_size))
+        preprocess.fit(samples_from_cohort(cohort, sp["train"], images, masks=False, landmarks=False))
     out = {}
     for k, idx in sp.items():
         sub = meta.iloc[idx].reset_index(drop=True)
@@ -473,11 +460,10 @@ def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image
             ims = images[idx]
             out[k] = CXRDataset(sub, (lambda ims: lambda i: (ims[i], None, None))(ims), label_cols=labels, group_cols=[group])
         else:
-            S = [preprocess(s) for s in _cohort_samples(cohort, images, idx, image_size)]
+            S = [preprocess(s) for s in samples_from_cohort(cohort, idx, images, masks=False, landmarks=False)]
             if any(s.image.shape != (image_size, image_size) for s in S):
                 raise MedfairInputError("preprocess", f"must keep images at image_size × image_size ({image_size}); got {S[0].image.shape}")
-            out[k] = CXRDataset(sub, (lambda S: lambda i: (S[i].image, None, None))(S), label_cols=labels, group_cols=[group],
-                                sample=(lambda S: lambda i: S[i])(S))
+            out[k] = CXRDataset.from_samples(S, label_cols=labels, group_cols=[group])
     return out
 
 def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] = "cardiomegaly", group: str = "sex", *,

@@ -261,6 +261,18 @@ def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Seq
                sample=sample)
 CXRDataset.from_folder = _from_folder
 
+@classmethod
+def _from_samples(cls, samples, *, label_cols: Sequence[str] = (), group_cols=("sex", "age_group", "site"), organs=None,
+                  transform=None) -> CXRDataset:
+    "Dataset over `medfair.records.Sample`s already through their chain (metadata from each sample's `meta`; `ds.sample(i)` keeps them)."
+    S = list(samples)
+    if not S: raise MedfairInputError("samples", "no samples given")
+    meta = pd.DataFrame([s.meta for s in S])
+    has_masks = S[0].masks is not None
+    return cls(meta, lambda i: (S[i].image, S[i].masks, S[i].landmarks), label_cols=label_cols, group_cols=group_cols,
+               organs=organs or (ORGANS if has_masks else None), transform=transform, sample=lambda i: S[i])
+CXRDataset.from_samples = _from_samples
+
 # %% ../nbs/02_data.ipynb #bdcb8669
 def save_cohort_folder(cohort, folder, *, progress: bool = True) -> pd.DataFrame:
     "Write `cohort` as DICOM + mask PNG + landmark CSV + metadata.csv + lesion instances (COCO `instances.json`) under `folder`; return the metadata table."

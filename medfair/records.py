@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from .core import MedfairError, MedfairInputError, sha256_file, to_jsonable
 from .dicom import read_dicom
 
 # %% auto #0
 __all__ = ['SPATIAL_OPS', 'NotInvertibleError', 'Record', 'register_op', 'replay', 'invert', 'replay_all', 'invert_all', 'Sample',
-           'load_dicom', 'Compose']
+           'load_dicom', 'samples_from_cohort', 'Compose']
 
 # %% ../nbs/09_records.ipynb #d77b0232
 class NotInvertibleError(MedfairError):
@@ -138,6 +139,26 @@ def load_dicom(path, *, voi: bool | tuple[float, float] = False, normalize: bool
                  stats={"file": Path(path).name, "sha256": sha256_file(path), **to_jsonable(d.history), "acquisition": to_jsonable(acq)},
                  in_shape=tuple(d.image.shape), out_shape=tuple(d.image.shape), in_spacing=d.spacing, out_spacing=d.spacing, invertible=False)
     return Sample(d.image, masks, None if landmarks is None else np.asarray(landmarks, float), dict(meta or {}), d.spacing, [rec])
+
+# %% ../nbs/09_records.ipynb #8c9740f6
+def samples_from_cohort(cohort, idx, images: np.ndarray | None = None, masks: bool = True, landmarks: bool = True) -> list[Sample]:
+    """Samples of rows `idx` of a `medfair.cohort.Cohort`: image (from `images` when given, e.g. resized copies), masks and
+    landmarks (`masks`, `landmarks`: when the cohort has them and the image keeps its generated size), metadata and the
+    pixel spacing scaled to the image's size; each history opens with a `cohort_image` record."""
+    meta, n0 = cohort.meta, int(cohort.images.shape[-1])
+    ims = cohort.images if images is None else images
+    size = int(ims.shape[-1])
+    out = []
+    for i in np.asarray(idx, dtype=int).reshape(-1):
+        row = meta.iloc[int(i)]
+        ps = float(row["pixel_spacing"]) * n0 / size if "pixel_spacing" in meta and pd.notna(row["pixel_spacing"]) else None
+        rec = Record("cohort_image", "synthetic", params={"subject_id": str(row.get("subject_id", i)), "cohort_seed": getattr(cohort, "seed", None),
+                                                          "generated_size": n0, "size": size, **({"resize": "bilinear, antialiased"} if size != n0 else {})},
+                     in_shape=(n0, n0), out_shape=(size, size), out_spacing=None if ps is None else (ps, ps), invertible=False)
+        m = cohort.masks[int(i)] > 0.5 if masks and size == n0 and getattr(cohort, "masks", None) is not None else None
+        lm = np.asarray(cohort.landmarks[int(i)], float) if landmarks and size == n0 and getattr(cohort, "landmarks", None) is not None else None
+        out.append(Sample(np.asarray(ims[int(i)], np.float32), m, lm, row.to_dict(), None if ps is None else (ps, ps), [rec]))
+    return out
 
 # %% ../nbs/09_records.ipynb #138a4b39
 def _is_sample(x) -> bool:

@@ -18,6 +18,7 @@ from torch.utils.data import Subset
 from .core import MedfairInputError, as_generator, resolve_device
 from .cohort import ORGANS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
+from .records import SPATIAL_OPS, samples_from_cohort
 from .augment import TORCH_OPS, augment_batch
 from .train import Trainer, TrainConfig, seeded_init_, torch_threads
 
@@ -442,10 +443,12 @@ def train_segmentation(data=None, preset: str | SegmentationPreset = "ci", *, fe
                        augment: bool | None = None, n_boot: int | None = None, seed: int = 0, device: str = "auto",
                        select_metric: str = "worst_group", eval_groups: Sequence[str] = SEG_GROUP_COLS, evaluate: bool = True,
                        cohort_config: CohortConfig | None = None, train_config: dict | None = None, threads: int | None = None,
-                       progress: bool = False) -> SegmentationRun:
+                       preprocess=None, progress: bool = False) -> SegmentationRun:
     """Train FairUNet on a synthetic cohort (generated from `preset` when `data` is None, or a given Cohort, or a dict of
     'train'/'val'/'test' datasets), select it on the validation worst-group lung Dice and evaluate it on the held-out test
-    split with `evaluate_segmentation_fairness`. Deterministic on the CPU for a given `seed` (and `threads`)."""
+    split with `evaluate_segmentation_fairness`. Deterministic on the CPU for a given `seed` (and `threads`).
+    `preprocess`: a `medfair.records.Compose` of intensity steps, fit on the training split only and applied to every split
+    (spatial steps are refused: the masks and the HD95 spacing refer to the cohort's grid)."""
     if threads is not None:
         with torch_threads(threads):
             return train_segmentation(data, preset, female_fraction=female_fraction, train_size=train_size, lambda_fair=lambda_fair,
@@ -453,7 +456,7 @@ def train_segmentation(data=None, preset: str | SegmentationPreset = "ci", *, fe
                                       base_channels=base_channels, depth=depth, n_subjects=n_subjects, batch_size=batch_size, lr=lr,
                                       augment=augment, n_boot=n_boot, seed=seed, device=device, select_metric=select_metric,
                                       eval_groups=eval_groups, evaluate=evaluate, cohort_config=cohort_config,
-                                      train_config=train_config, threads=None, progress=progress)
+                                      train_config=train_config, threads=None, preprocess=preprocess, progress=progress)
     p = SEGMENTATION_PRESETS.get(preset) if isinstance(preset, str) else preset
     if p is None: raise MedfairInputError("preset", f"unknown {preset!r}; presets: {list(SEGMENTATION_PRESETS)}")
     over = dict(epochs=epochs, image_size=image_size, base_channels=base_channels, depth=depth, n_subjects=n_subjects,
@@ -463,6 +466,7 @@ def train_segmentation(data=None, preset: str | SegmentationPreset = "ci", *, fe
     if isinstance(data, dict):
         if female_fraction is not None or train_size is not None:
             raise MedfairInputError("female_fraction", "composition knobs need a cohort; with ready datasets, compose the training set yourself")
+        if preprocess is not None: raise MedfairInputError("preprocess", "only applies to a cohort; for files pass the chain to CXRDataset.from_folder(pipeline=...)")
         missing = [k for k in ("train", "val") if k not in data]
         if missing: raise MedfairInputError("data", f"a dict of datasets needs 'train' and 'val' (and optionally 'test'); missing {missing}")
         train_ds, val_ds, test_ds, splits, cohort = data["train"], data["val"], data.get("test"), {}, None
@@ -474,8 +478,21 @@ def train_segmentation(data=None, preset: str | SegmentationPreset = "ci", *, fe
         else: raise MedfairInputError("data", f"expected None, a Cohort or a dict of datasets, got {type(data).__name__}")
         sp = stratified_split(cohort.meta, ("sex", "site"), p.split, rng)
         splits = {"train": _train_indices(cohort.meta, sp["train"], female_fraction, train_size, rng), "val": sp["val"], "test": sp["test"]}
-        ds = CXRDataset.from_cohort(cohort, group_cols=[c for c in ("sex", "age_group", "site") if c in cohort.meta])
-        train_ds, val_ds, test_ds = Subset(ds, splits["train"]), Subset(ds, splits["val"]), Subset(ds, splits["test"])
+        gcols = [c for c in ("sex", "age_group", "site") if c in cohort.meta]
+        if preprocess is None:
+            ds = CXRDataset.from_cohort(cohort, group_cols=gcols)
+            train_ds, val_ds, test_ds = Subset(ds, splits["train"]), Subset(ds, splits["val"]), Subset(ds, splits["test"])
+        else:
+            if not (callable(preprocess) and hasattr(preprocess, "fit")):
+                raise MedfairInputError("preprocess", f"expected a medfair.records.Compose (callable with .fit), got {type(preprocess).__name__}")
+            preprocess.fit(samples_from_cohort(cohort, splits["train"]))
+            def _ds(idx):
+                S = [preprocess(s) for s in samples_from_cohort(cohort, idx)]
+                moved = sorted({r.op for s in S[:1] for r in s.history if r.op in SPATIAL_OPS})
+                if moved: raise MedfairInputError("preprocess", f"spatial steps {moved} change the grid the masks and HD95 spacing refer to; "
+                                                  "use intensity steps here, or standardize the cohort first")
+                return CXRDataset.from_samples(S, group_cols=gcols, organs=ORGANS)
+            train_ds, val_ds, test_ds = _ds(splits["train"]), _ds(splits["val"]), _ds(splits["test"])
     model = seeded_init_(FairUNet(1, len(CLASSES), p.base_channels, p.depth), seed)
     loss = FairnessAwareSegmentationLoss(lambda_fair=lambda_fair, dro_eta=dro_eta)
     tcfg = TrainConfig(**{**dict(epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, seed=seed, device=device,
@@ -488,7 +505,8 @@ def train_segmentation(data=None, preset: str | SegmentationPreset = "ci", *, fe
     if evaluate and test_ds is not None:
         ev = evaluate_segmentation_fairness(model, test_ds, group_cols=[c for c in eval_groups], n_boot=p.n_boot, seed=seed,
                                             device=trainer.device)
-    cfg = dict(preset=dataclasses.asdict(p), female_fraction=female_fraction, train_size=int(len(train_ds)), lambda_fair=lambda_fair,
+    cfg = dict(preset=dataclasses.asdict(p), preprocess=preprocess.describe() if hasattr(preprocess, "describe") else None,
+               female_fraction=female_fraction, train_size=int(len(train_ds)), lambda_fair=lambda_fair,
                dro_eta=dro_eta, group_key=group_key, seed=seed, device=str(trainer.device), best_epoch=trainer.best_epoch,
                train_female_fraction=None if not splits else float((cohort.meta["sex"].to_numpy()[splits["train"]] == "F").mean()))
     return SegmentationRun(model, history, ev, trainer, splits, cfg, cohort)
