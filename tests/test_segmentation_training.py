@@ -8,7 +8,7 @@ from medfair.segment import STRUCTURES, train_segmentation
 
 def test_ci_preset_reaches_lung_dice_090():
     threads = torch.get_num_threads()
-    run = train_segmentation(preset="ci", seed=0, num_threads=1, n_boot=200)
+    run = train_segmentation(preset="ci", seed=0, threads=1, n_boot=200)
     assert torch.get_num_threads() == threads                      # the thread setting is restored
     ev = run.evaluation
     test_idx = run.splits["test"]
