@@ -64,6 +64,7 @@ test: $(STAMP) browser
 # ---- development ----------------------------------------------------------------------------
 export: $(STAMP)
 	$(BIN)/nbdev_export
+	$(PY) tools/split_import_cells.py nbs/*.ipynb
 	$(BIN)/nbdev_clean
 	$(PY) tools/make_readme.py
 

@@ -466,16 +466,43 @@ def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image
             out[k] = CXRDataset.from_samples(S, label_cols=labels, group_cols=[group])
     return out
 
-def train_classifier(data=None, method: str = "erm", label: str | Sequence[str] = "cardiomegaly", group: str = "sex", *,
-                     backbone: str = "small_cnn", weights: str | Path | None = None, epochs: int = 5, image_size: int = 64,
-                     seed: int = 0, device: str = "auto", batch_size: int = 32, lr: float = 2e-3, weight_decay: float = 1e-4,
-                     select: str = "auroc", female_fraction: float | None = None, n_subjects: int = 1000,
-                     cohort_config: CohortConfig | dict | None = None, fractions: Sequence[float] = (0.6, 0.2, 0.2),
-                     fairness: str = "eo", lambda_fair: float = 1.0, lambda_adv: float = 1.0, grl_max: float = 1.0,
-                     grl_kind: str = "dann", dro_eta: float = 0.1, resample_by: str = "group", pos_weight: bool = False,
-                     width: int = 16, post_hoc: bool = True, threshold_constraint: str = "equal_opportunity",
-                     threshold_objective: str = "balanced_accuracy", preprocess: Any = None,
-                     threads: int | None = None, progress: bool = False, **train_kw) -> ClassifierResult:
+def train_classifier(
+    data=None,  # a medfair Cohort, a dict of 'train'/'val'/'test' CXRDatasets, or None (a cohort is generated)
+    method: str = "erm",  # one of METHODS: erm, resample, groupdro, adversarial, fairreg
+    label: str | Sequence[str] = "cardiomegaly",  # finding(s) to classify (one logit each)
+    group: str = "sex",  # metadata column the mitigation methods and the per-group validation use
+    *,
+    backbone: str = "small_cnn",  # one of BACKBONES; never downloads weights
+    weights: str | Path | None = None,  # local state-dict file to start the backbone from
+    epochs: int = 5,  # training epochs
+    image_size: int = 64,  # image side in pixels the model sees (16-1024)
+    seed: int = 0,  # split, initialisation, data order and sampler seed
+    device: str = "auto",  # 'auto' (CUDA when available), 'cpu' or 'cuda[:k]'
+    batch_size: int = 32,  # training batch size
+    lr: float = 2e-3,  # peak learning rate (AdamW, cosine schedule)
+    weight_decay: float = 1e-4,  # AdamW weight decay
+    select: str = "auroc",  # model selection on validation: 'auroc' (overall) or 'worst_group'
+    female_fraction: float | None = None,  # cohort only: share of women in the training split (size kept), None = as drawn
+    n_subjects: int = 1000,  # size of the generated cohort when `data` is None
+    cohort_config: CohortConfig | dict | None = None,  # configuration of the generated cohort when `data` is None
+    fractions: Sequence[float] = (0.6, 0.2, 0.2),  # cohort only: train / validation / test shares (stratified by group and label)
+    fairness: str = "eo",  # fairreg only: differentiable term 'dp', 'eo' or 'calibration'
+    lambda_fair: float = 1.0,  # fairreg only: weight of the fairness term
+    lambda_adv: float = 1.0,  # adversarial only: weight of the demographic head's loss
+    grl_max: float = 1.0,  # adversarial only: final gradient-reversal strength
+    grl_kind: str = "dann",  # adversarial only: schedule of the reversal strength ('dann', 'linear' or 'constant')
+    dro_eta: float = 0.1,  # groupdro only: step size of the group weights
+    resample_by: str = "group",  # resample only: balance 'group' or 'group_label' cells
+    pos_weight: bool = False,  # weigh positives by negatives/positives in the BCE (rare findings)
+    width: int = 16,  # small_cnn only: channels of the first block
+    post_hoc: bool = True,  # fit per-group Platt calibration and fairness-aware thresholds on validation
+    threshold_constraint: str = "equal_opportunity",  # post_hoc: the constraint of the per-group thresholds
+    threshold_objective: str = "balanced_accuracy",  # post_hoc: what the thresholds maximise under the constraint
+    preprocess: Any = None,  # cohort only: a medfair.records.Compose fit on the training split and applied to every split
+    threads: int | None = None,  # torch CPU threads for this call (restored afterwards); None = torch's setting
+    progress: bool = False,  # show progress bars
+    **train_kw,  # further TrainConfig fields (amp, grad_clip, num_workers, ...)
+) -> ClassifierResult:
     "Train a `FairMultiTaskClassifier` with `method` (see METHODS), select it on validation, return test predictions ready for `medfair.audit`."
     if threads is not None:                      # small CPU models: fewer threads can be much faster; restored afterwards
         if not (isinstance(threads, (int, np.integer)) and threads >= 1): raise MedfairInputError("threads", f"must be an integer >= 1 or None, got {threads!r}")

@@ -436,14 +436,35 @@ def _train_indices(meta, pool, female_fraction, train_size, rng):
     return np.sort(np.concatenate([rng.choice(fem, n_f, replace=False), rng.choice(mal, n_m, replace=False)]))
 
 # %% ../nbs/21_segment.ipynb #4d9216da
-def train_segmentation(data=None, preset: str | SegmentationPreset = "ci", *, female_fraction: float | None = None,
-                       train_size: int | None = None, lambda_fair: float = 0.0, dro_eta: float = 0.0, group_key: str = "sex",
-                       epochs: int | None = None, image_size: int | None = None, base_channels: int | None = None,
-                       depth: int | None = None, n_subjects: int | None = None, batch_size: int | None = None, lr: float | None = None,
-                       augment: bool | None = None, n_boot: int | None = None, seed: int = 0, device: str = "auto",
-                       select_metric: str = "worst_group", eval_groups: Sequence[str] = SEG_GROUP_COLS, evaluate: bool = True,
-                       cohort_config: CohortConfig | None = None, train_config: dict | None = None, threads: int | None = None,
-                       preprocess=None, progress: bool = False) -> SegmentationRun:
+def train_segmentation(
+    data=None,  # a medfair Cohort, a dict of 'train'/'val' (and 'test') datasets, or None (a cohort from the preset)
+    preset: str | SegmentationPreset = "ci",  # sizes: a name in SEGMENTATION_PRESETS or a SegmentationPreset
+    *,
+    female_fraction: float | None = None,  # cohort only: share of women in the training set, None = as drawn
+    train_size: int | None = None,  # cohort only: training-set size (None = the whole training split)
+    lambda_fair: float = 0.0,  # weight of the fairness term of the loss (gap of per-group Dice losses)
+    dro_eta: float = 0.0,  # GroupDRO step size for the per-group loss weights (0 = off)
+    group_key: str = "sex",  # metadata column the fairness term and GroupDRO use
+    epochs: int | None = None,  # overrides the preset's training epochs
+    image_size: int | None = None,  # overrides the preset's image side (pixels)
+    base_channels: int | None = None,  # overrides the preset's FairUNet width
+    depth: int | None = None,  # overrides the preset's FairUNet depth (levels)
+    n_subjects: int | None = None,  # overrides the preset's cohort size (generated cohort only)
+    batch_size: int | None = None,  # overrides the preset's batch size
+    lr: float | None = None,  # overrides the preset's learning rate
+    augment: bool | None = None,  # overrides the preset's batched physics + geometric augmentation
+    n_boot: int | None = None,  # overrides the preset's bootstrap replicates of the evaluation
+    seed: int = 0,  # split, initialisation, data order and augmentation seed
+    device: str = "auto",  # 'auto' (CUDA when available), 'cpu' or 'cuda[:k]'
+    select_metric: str = "worst_group",  # model selection on validation: 'worst_group' lung Dice or another evaluated key
+    eval_groups: Sequence[str] = SEG_GROUP_COLS,  # metadata columns the test evaluation is stratified by
+    evaluate: bool = True,  # evaluate the selected model on the test split
+    cohort_config: CohortConfig | None = None,  # configuration of the generated cohort when `data` is None
+    train_config: dict | None = None,  # further TrainConfig fields (amp, grad_clip, patience, ...)
+    threads: int | None = None,  # torch CPU threads for this call (restored afterwards); None = torch's setting
+    preprocess=None,  # cohort only: a medfair.records.Compose of intensity steps, fit on the training split
+    progress: bool = False,  # show progress bars
+) -> SegmentationRun:
     """Train FairUNet on a synthetic cohort (generated from `preset` when `data` is None, or a given Cohort, or a dict of
     'train'/'val'/'test' datasets), select it on the validation worst-group lung Dice and evaluate it on the held-out test
     split with `evaluate_segmentation_fairness`. Deterministic on the CPU for a given `seed` (and `threads`).
