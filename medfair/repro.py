@@ -465,7 +465,9 @@ def run_header_html(record: dict, spec: ReproSpec, claims: list[dict] | None = N
             ("git commit", git),
             ("device", e(record.get("device")) + (f" ({e(record['gpu_name'])})" if record.get("gpu_name") else "")),
             ("started", e(record.get("started"))),
-            ("duration", _fmt_duration(record.get("duration_s")))]
+            ("duration", _fmt_duration(record.get("duration_s"))),
+            *([("AI passport", '<a href="passport.html">passport.html</a> (intended use, data composition, per-group results, '
+                               'limitations, hash chain; <code>passport.json</code> beside it)')] if status == "ok" else [])]
     out = (f'<section id="medfair-run"><h1>Run: {e(spec.title)}</h1><table class="meta">'
            + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>")
     if spec.claims and claims:

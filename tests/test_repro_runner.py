@@ -109,6 +109,7 @@ def test_run_writes_a_valid_passport_that_verifies(toy_run):
     assert roles[:3] == ["input", "config", "code"] and roles.count("output") == 3
     assert json.loads((out / "run.json").read_text())["passport_head"] == p["traceability"]["head"]
     assert "AI passport" in (out / "passport.html").read_text()
+    assert '<a href="passport.html">passport.html</a>' in (out / "report.html").read_text()      # the report links it
     copy = out.parent / "tampered"
     shutil.copytree(out, copy)
     (copy / "metrics.json").write_text((copy / "metrics.json").read_text().replace('"reproduced"', '"not reproduced"', 1))
