@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 from .core import MedfairInputError, as_generator
 from .cohort import LABELS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
-from .records import samples_from_cohort
+from .records import preprocess_splits
 from .train import Trainer, TrainConfig, seed_everything_local, torch_threads
 
 # %% auto #0
@@ -452,7 +452,7 @@ def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image
     for k, idx in sp.items():
         if len(idx) == 0: raise MedfairInputError("fractions", f"the {k} split is empty; use more subjects or larger fractions")
     if preprocess is not None:                     # fit on the training split only, then apply to every split once
-        preprocess.fit(samples_from_cohort(cohort, sp["train"], images, masks=False, landmarks=False))
+        done = preprocess_splits(preprocess, cohort, sp, images, masks=False, landmarks=False)
     out = {}
     for k, idx in sp.items():
         sub = meta.iloc[idx].reset_index(drop=True)
@@ -460,7 +460,7 @@ def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image
             ims = images[idx]
             out[k] = CXRDataset(sub, (lambda ims: lambda i: (ims[i], None, None))(ims), label_cols=labels, group_cols=[group])
         else:
-            S = [preprocess(s) for s in samples_from_cohort(cohort, idx, images, masks=False, landmarks=False)]
+            S = done[k]
             if any(s.image.shape != (image_size, image_size) for s in S):
                 raise MedfairInputError("preprocess", f"must keep images at image_size × image_size ({image_size}); got {S[0].image.shape}")
             out[k] = CXRDataset.from_samples(S, label_cols=labels, group_cols=[group])
@@ -538,8 +538,6 @@ def train_classifier(
         bad = [c for c in labels if c not in data.meta]
         if bad: raise MedfairInputError("label", f"{bad} not in the cohort's columns; findings: {list(LABELS)}")
         if group not in data.meta: raise MedfairInputError("group", f"{group!r} not in the cohort's columns {list(data.meta.columns)}")
-        if preprocess is not None and not (callable(preprocess) and hasattr(preprocess, "fit")):
-            raise MedfairInputError("preprocess", f"expected a medfair.records.Compose (callable with .fit), got {type(preprocess).__name__}")
         ds = _split_cohort(data, labels, group, seed, fractions, female_fraction, image_size, preprocess)
         metas = {k: d.meta for k, d in ds.items()}
     else: raise MedfairInputError("data", f"expected a medfair Cohort, a dict of CXRDatasets or None, got {type(data).__name__}")

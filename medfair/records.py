@@ -18,7 +18,7 @@ from .dicom import read_dicom
 
 # %% auto #0
 __all__ = ['SPATIAL_OPS', 'NotInvertibleError', 'Record', 'register_op', 'replay', 'invert', 'replay_all', 'invert_all', 'Sample',
-           'load_dicom', 'samples_from_cohort', 'Compose']
+           'load_dicom', 'samples_from_cohort', 'preprocess_splits', 'Compose']
 
 # %% ../nbs/09_records.ipynb #d77b0232
 class NotInvertibleError(MedfairError):
@@ -159,6 +159,16 @@ def samples_from_cohort(cohort, idx, images: np.ndarray | None = None, masks: bo
         lm = np.asarray(cohort.landmarks[int(i)], float) if landmarks and size == n0 and getattr(cohort, "landmarks", None) is not None else None
         out.append(Sample(np.asarray(ims[int(i)], np.float32), m, lm, row.to_dict(), None if ps is None else (ps, ps), [rec]))
     return out
+
+def preprocess_splits(chain, cohort, splits: dict, images: np.ndarray | None = None, masks: bool = True,
+                      landmarks: bool = True) -> dict[str, list[Sample]]:
+    """Fit `chain` (a `Compose`, or anything callable with `.fit`) on the samples of `splits["train"]` only, then run it
+    on every split's samples (`samples_from_cohort` with `images`, `masks`, `landmarks`). Returns the samples by split."""
+    if not (callable(chain) and hasattr(chain, "fit")):
+        raise MedfairInputError("preprocess", f"expected a medfair.records.Compose (callable with .fit), got {type(chain).__name__}")
+    if "train" not in splits: raise MedfairInputError("splits", f"needs a 'train' split to fit on; has {sorted(splits)}")
+    chain.fit(samples_from_cohort(cohort, splits["train"], images, masks, landmarks))
+    return {k: [chain(s) for s in samples_from_cohort(cohort, idx, images, masks, landmarks)] for k, idx in splits.items()}
 
 # %% ../nbs/09_records.ipynb #138a4b39
 def _is_sample(x) -> bool:

@@ -18,7 +18,7 @@ from torch.utils.data import Subset
 from .core import MedfairInputError, as_generator, resolve_device
 from .cohort import ORGANS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
-from .records import SPATIAL_OPS, samples_from_cohort
+from .records import SPATIAL_OPS, preprocess_splits
 from .augment import TORCH_OPS, augment_batch
 from .train import Trainer, TrainConfig, seeded_init_, torch_threads
 
@@ -504,16 +504,11 @@ def train_segmentation(
             ds = CXRDataset.from_cohort(cohort, group_cols=gcols)
             train_ds, val_ds, test_ds = Subset(ds, splits["train"]), Subset(ds, splits["val"]), Subset(ds, splits["test"])
         else:
-            if not (callable(preprocess) and hasattr(preprocess, "fit")):
-                raise MedfairInputError("preprocess", f"expected a medfair.records.Compose (callable with .fit), got {type(preprocess).__name__}")
-            preprocess.fit(samples_from_cohort(cohort, splits["train"]))
-            def _ds(idx):
-                S = [preprocess(s) for s in samples_from_cohort(cohort, idx)]
-                moved = sorted({r.op for s in S[:1] for r in s.history if r.op in SPATIAL_OPS})
-                if moved: raise MedfairInputError("preprocess", f"spatial steps {moved} change the grid the masks and HD95 spacing refer to; "
-                                                  "use intensity steps here, or standardize the cohort first")
-                return CXRDataset.from_samples(S, group_cols=gcols, organs=ORGANS)
-            train_ds, val_ds, test_ds = _ds(splits["train"]), _ds(splits["val"]), _ds(splits["test"])
+            done = preprocess_splits(preprocess, cohort, splits)
+            moved = sorted({r.op for r in done["train"][0].history if r.op in SPATIAL_OPS})
+            if moved: raise MedfairInputError("preprocess", f"spatial steps {moved} change the grid the masks and HD95 spacing refer to; "
+                                              "use intensity steps here, or standardize the cohort first")
+            train_ds, val_ds, test_ds = (CXRDataset.from_samples(done[k], group_cols=gcols, organs=ORGANS) for k in ("train", "val", "test"))
     model = seeded_init_(FairUNet(1, len(CLASSES), p.base_channels, p.depth), seed)
     loss = FairnessAwareSegmentationLoss(lambda_fair=lambda_fair, dro_eta=dro_eta)
     tcfg = TrainConfig(**{**dict(epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, seed=seed, device=device,
