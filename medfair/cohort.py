@@ -49,7 +49,9 @@ def _landmark_index() -> dict[str, slice]:
 LANDMARK_INDEX = _landmark_index()
 N_LANDMARKS_TOTAL = sum(N_LANDMARKS.values())
 
-def age_group(age: float) -> str:
+def age_group(
+    age: float,  # age in years (at least 18)
+) -> str:
     "The `AGE_GROUPS` bin of `age` in years (lower bound inclusive)."
     for g in AGE_GROUPS[::-1]:
         if age >= AGE_RANGES[g][0]: return g
@@ -58,7 +60,55 @@ def age_group(age: float) -> str:
 # %% ../nbs/00_cohort.ipynb #bfde952e
 @dataclass(frozen=True)
 class DeviceSpec:
-    "One acquisition device (a model of one manufacturer): DICOM identity, detector, processing and its exam protocol."
+    """One acquisition device (a model of one manufacturer): DICOM identity, detector, processing and its exam protocol.
+
+    Parameters
+    ----------
+    manufacturer : str
+        vendor name, written to the DICOM Manufacturer tag
+    model : str
+        model name, written to ManufacturerModelName
+    modality : str
+        DICOM modality: 'DX' (digital radiography) or 'CR' (computed radiography, storage-phosphor plates)
+    view : str
+        protocol view: 'PA' (erect, beam enters the back) or 'AP' (supine/seated, beam enters the front)
+    kvp : float
+        protocol tube voltage in kV: higher = more penetration, less bone and soft-tissue contrast
+    mas : float
+        protocol tube current-time product in mAs for a 22 cm deep chest; detected quanta scale with it
+    sid_mm : float
+        protocol source-to-image distance in mm: sets the geometric magnification and the inverse-square dose
+    fov_mm : float
+        side of the square detector field of view in mm; pixel spacing = fov_mm / image_size
+    bits_stored : int
+        detector bit depth, 8..16: stored values lie in [0, 2**bits_stored - 1]
+    photometric : str
+        'MONOCHROME2' (dense = high stored values) or 'MONOCHROME1' (dense = low: the complement is stored)
+    dqe : float
+        detective quantum efficiency in (0, 1]: fraction of the incident photons that are counted
+    electronic_noise : float
+        std of the additive electronic noise, in detected quanta per pixel (>= 0)
+    scatter_to_primary : float
+        scatter-to-primary ratio for a 22 cm deep chest, after the grid if any (>= 0); grows as depth**1.5
+    grid : bool
+        anti-scatter grid in use (descriptive: its effect is already in `scatter_to_primary`)
+    grid_line_amplitude : float
+        relative depth of the residual (aliased) grid-line pattern, in [0, 1); 0 = no visible grid lines
+    grid_period_px : float
+        period of the grid-line pattern across the columns, in stored pixels
+    window : tuple
+        (low, high) range of the log signal that detector processing maps onto [0, 1] before quantisation
+    gamma : float
+        exponent of the processing curve applied to the windowed signal (1 = linear, > 1 darkens the mid-range)
+    lesion_contrast : float
+        presentation: multiplier of lesion density in this device's exams (supine AP exams scale it by 0.8: fluid layers)
+    inspiration : float
+        lung height factor (1 = full inspiration; supine AP exams scale it by 0.9)
+    portable : bool
+        True: a mobile unit brought to the bed (AP, no fixed grid, short SID); False: a fixed room (erect PA)
+    aec : bool
+        True: automatic exposure control (mAs follows the patient's attenuation); False: a manual three-size chart
+    """
     manufacturer: str
     model: str
     modality: str                 # DICOM modality: 'DX' (digital radiography) or 'CR' (computed radiography, storage-phosphor plates)
@@ -87,11 +137,17 @@ class DeviceSpec:
         "'CR' (storage-phosphor plate read out by a laser) or 'DR' (flat-panel digital radiography)."
         return 'CR' if self.modality == 'CR' else 'DR'
 
-    def pixel_spacing(self, image_size: int) -> float:
+    def pixel_spacing(
+        self,
+        image_size: int,  # image side in pixels: the field of view `fov_mm` is spread over it
+    ) -> float:
         "Pixel spacing in mm for an `image_size` x `image_size` image."
         return self.fov_mm / image_size
 
-    def validate(self, name: str = "device"):
+    def validate(
+        self,
+        name: str = "device",  # how error messages name this device, e.g. "devices['aurora_dr8']"
+    ):
         "Raise `MedfairInputError` naming the bad field."
         def bad(f, why): raise MedfairInputError(f"{name}.{f}", why)
         if self.modality not in ('DX', 'CR'): bad('modality', f"must be 'DX' or 'CR', got {self.modality!r}")
@@ -136,13 +192,29 @@ DEVICES: dict[str, DeviceSpec] = {
 
 @dataclass(frozen=True)
 class CareSetting:
-    "A care setting: which devices it owns (fixed rooms for erect PA exams, mobile units for bedside AP exams) and its inpatients."
+    """A care setting: which devices it owns (fixed rooms for erect PA exams, mobile units for bedside AP exams) and its inpatients.
+
+    Parameters
+    ----------
+    label : str
+        human-readable name of the setting
+    room_devices : dict
+        device name -> weight among its fixed-room (non-portable) devices; empty: the setting images only at the bedside
+    portable_devices : dict
+        device name -> weight among its mobile (portable) units, used for bedside AP exams
+    inpatient_rate : float
+        probability in [0, 1] that an exam at age 50 is of an inpatient; rises with age, 1 = every exam is an inpatient's
+    """
     label: str                   # human-readable name
     room_devices: dict           # device -> weight, fixed rooms (empty: the setting images only at the bedside)
     portable_devices: dict       # device -> weight, mobile units brought to the bed
     inpatient_rate: float        # P(an exam is of an inpatient) at age 50; older patients are inpatients more often
 
-    def validate(self, devices: Mapping, name: str = "setting"):
+    def validate(
+        self,
+        devices: Mapping,  # device name -> `DeviceSpec`: the devices the setting may refer to
+        name: str = "setting",  # how error messages name this setting, e.g. "settings['academic']"
+    ):
         "Raise `MedfairInputError` naming the bad field."
         if not (isinstance(self.inpatient_rate, (int, float, np.number)) and 0 <= self.inpatient_rate <= 1):
             raise MedfairInputError(f"{name}.inpatient_rate", f"must be a probability in [0, 1], got {self.inpatient_rate!r}")
@@ -193,14 +265,21 @@ _DEMOGRAPHIC = ('sex', 'age_group', 'race')
 _KNOB_ATTRS = {'insurance_mix': _DEMOGRAPHIC, 'site_mix': _DEMOGRAPHIC + ('insurance',)}
 ALL_ATTRIBUTES = _DEMOGRAPHIC + ('insurance', 'site', 'patient_class', 'device', 'view')
 
-def attribute_values(devices: Mapping | None = None, settings: Mapping | None = None) -> dict[str, tuple]:
+def attribute_values(
+    devices: Mapping | None = None,  # device name -> spec (only the names are used); None = `DEVICES`
+    settings: Mapping | None = None,  # care-setting name -> setting (only the names are used); None = `CARE_SETTINGS`
+) -> dict[str, tuple]:
     "Each group attribute a knob can be keyed by -> its values (devices and settings: those of a config)."
     return {'sex': SEXES, 'age_group': AGE_GROUPS, 'race': RACES, 'insurance': INSURANCES,
             'site': tuple(CARE_SETTINGS if settings is None else settings), 'patient_class': PATIENT_CLASSES,
             'device': tuple(DEVICES if devices is None else devices), 'view': VIEWS}
 
-def parse_group_key(key, values: Mapping[str, tuple] | None = None, allowed: Sequence[str] | None = None,
-                    name: str = "key") -> tuple[tuple[str, str], ...]:
+def parse_group_key(
+    key,  # 'all', a value ('F', '80+', 'uninsured'), 'attribute=value', or several of these joined by '|'
+    values: Mapping[str, tuple] | None = None,  # attribute -> its allowed values; None = `attribute_values()`
+    allowed: Sequence[str] | None = None,  # attributes the key may use; None = any attribute of `values`
+    name: str = "key",  # input name that error messages report
+) -> tuple[tuple[str, str], ...]:
     "A group key -> ((attribute, value), ...): 'all' matches everyone; 'F', 'race=Black', 'F|80+|uninsured' intersect."
     values = attribute_values() if values is None else values
     if not isinstance(key, str) or not key: raise MedfairInputError(name, f"group keys are strings, got {key!r}")
@@ -226,7 +305,13 @@ def parse_group_key(key, values: Mapping[str, tuple] | None = None, allowed: Seq
 
 class GroupMap:
     "A knob keyed by groups, compiled: the most specific matching key wins (most attributes; ties: first listed)."
-    def __init__(self, mapping, name: str, values: Mapping | None = None, allowed: Sequence[str] | None = None):
+    def __init__(
+        self,
+        mapping,  # a number (the value for everyone, key 'all') or a dict group key -> value
+        name: str,  # knob name that error messages report
+        values: Mapping | None = None,  # attribute -> its allowed values; None = `attribute_values()`
+        allowed: Sequence[str] | None = None,  # attributes the keys may use; None = any attribute of `values`
+    ):
         if isinstance(mapping, Mapping): m = dict(mapping)
         elif isinstance(mapping, (int, float, np.number)) and not isinstance(mapping, bool): m = {'all': mapping}
         else: raise MedfairInputError(name, f"expected a number or a dict group -> value, got {type(mapping).__name__}")
@@ -242,7 +327,11 @@ class GroupMap:
 
     def items(self): return self.mapping.items()
 
-def resolve_group(mapping: Mapping, attrs: Mapping, default=None):
+def resolve_group(
+    mapping: Mapping,  # the knob: dict group key -> value (or a plain number, the value for everyone)
+    attrs: Mapping,  # the subject's attributes, attribute -> value, e.g. {'sex': 'F', 'age_group': '80+'}
+    default=None,  # returned when no key matches
+):
     "Value of a group-keyed knob for a subject with attributes `attrs` (most specific key wins; `default` when none matches)."
     return GroupMap(mapping, 'mapping')(attrs, default)
 
@@ -263,7 +352,43 @@ def _copy_mix(m): return {k: dict(v) for k, v in m.items()}
 
 @dataclass
 class CohortConfig:
-    "Everything that defines a synthetic cohort besides the seed; each field is one documented knob."
+    """Everything that defines a synthetic cohort besides the seed; each field is one documented knob.
+
+    Parameters
+    ----------
+    n_subjects : int
+        number of subjects, one exam each (1 .. 10**7)
+    image_size : int
+        images are image_size x image_size pixels (32 .. 2048)
+    female_fraction : float
+        composition: probability in [0, 1] that a subject is female
+    age_weights : dict
+        composition: `AGE_GROUPS` bin -> relative weight (need not sum to 1)
+    race_weights : dict
+        composition: `RACES` value -> relative weight
+    insurance_mix : dict
+        access: group key (sex, age_group, race) -> {insurance: weight}; the most specific matching key wins
+    site_mix : dict
+        access: group key (sex, age_group, race, insurance) -> {care setting: weight}
+    prevalence : dict
+        prevalence: finding in `FINDINGS` -> probability or {group key: probability}; unset ones use `DEFAULT_PREVALENCE`
+    lesion_contrast : float or dict
+        presentation: lesion density multiplier in (0, 10], one number or {group key: multiplier}
+    lesion_size : float or dict
+        presentation: lesion size multiplier in (0, 10], one number or {group key: multiplier}
+    label_miss_rate : float or dict
+        annotation: P(a true finding is recorded absent), one number or {group key: probability}
+    label_false_rate : float or dict
+        annotation: P(an absent finding is recorded present), one number or {group key: probability}
+    shape_variation : float
+        scale of the random individual anatomical variation, in [0, 3] (0 = population mean shapes)
+    breast_tissue : float
+        anatomy: breast soft-tissue thickness multiplier in [0, 3] (0 = none: switches off the sex-specific overlay)
+    devices : dict or None
+        device name -> `DeviceSpec` (None = `DEVICES`)
+    settings : dict or None
+        care-setting name -> `CareSetting` (None = `CARE_SETTINGS`)
+    """
     n_subjects: int = 200               # number of subjects (one exam each)
     image_size: int = 128               # images are image_size x image_size pixels (32..2048)
     female_fraction: float = 0.5        # composition: probability that a subject is female
@@ -301,7 +426,10 @@ class CohortConfig:
         for f, v in self.prevalence.items(): out[f] = dict(v) if isinstance(v, Mapping) else {'all': v}
         return out
 
-    def knob(self, name: str) -> dict:
+    def knob(
+        self,
+        name: str,  # field name: 'lesion_contrast', 'lesion_size', 'label_miss_rate' or 'label_false_rate'
+    ) -> dict:
         "A presentation/annotation knob as a group map."
         v = getattr(self, name)
         return dict(v) if isinstance(v, Mapping) else {'all': v}
@@ -360,7 +488,10 @@ class CohortConfig:
         return self
 
 # %% ../nbs/00_cohort.ipynb #2be5b8cc
-def polygon_mask(xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def polygon_mask(
+    xy: np.ndarray,  # (n, 2) polygon vertices in pixel coordinates as (x=col, y=row); closed implicitly
+    shape: tuple[int, int],  # (H, W) of the output mask
+) -> np.ndarray:
     "Boolean mask of the pixels whose centres lie inside the closed polygon `xy` ((n, 2) as x=col, y=row); vectorised even-odd scanline fill."
     xy = np.asarray(xy, dtype=np.float64)
     h, w = shape
@@ -380,7 +511,11 @@ def polygon_mask(xy: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         out = np.bincount(r * (w + 1) + c, minlength=h * (w + 1)).reshape(h, w + 1)
     return (np.cumsum(out[:, :w], axis=1) & 1).astype(bool)
 
-def closed_spline(ctrl: np.ndarray, t: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+def closed_spline(
+    ctrl: np.ndarray,  # (n, 2) control points; the closed curve passes through each
+    t: np.ndarray,  # curve parameters to evaluate, control point k at t = k (taken modulo n)
+    alpha: float = 0.5,  # knot exponent: 0.5 centripetal (no cusps), 0 uniform, 1 chordal
+) -> np.ndarray:
     "Closed centripetal Catmull-Rom curve through control points `ctrl` ((n, 2)) at parameters `t` (control point k at t=k)."
     # centripetal (alpha=0.5) parametrisation: no cusps or self-intersections within a segment, even at sharp angles
     P = np.asarray(ctrl, float)
@@ -438,8 +573,15 @@ def _lung_ctrl(side, an, jitter):
     ctrl = np.vstack([lat_xy, dome, hp, np.c_[mx, my]])
     return ctrl + jitter[:len(ctrl)]
 
-def sample_anatomy(rng: np.random.Generator, sex: str, age: float, habitus: float, enlargement: float = 0.0,
-                   variation: float = 1.0, inspiration: float = 1.0) -> dict:
+def sample_anatomy(
+    rng: np.random.Generator,  # source of the individual anatomical variation
+    sex: str,  # 'F' or 'M': sets body and lung size, heart ratio, breast tissue for 'F'
+    age: float,  # years: widens the chest and enlarges the heart slightly with age
+    habitus: float,  # body-size z-score (about N(0, 1)): wider, deeper chest and larger heart when positive
+    enlargement: float = 0.0,  # added to the cardiothoracic ratio (cardiomegaly: 0.09 .. 0.18; 0 = none)
+    variation: float = 1.0,  # scale of the random variation (0 = population mean shapes)
+    inspiration: float = 1.0,  # lung height factor (1 = full inspiration; < 1 shallower, e.g. supine)
+) -> dict:
     "One subject's anatomy (mm, patient frame): organ contours and the parameters of the other tissues."
     z = [float(v) for v in rng.standard_normal(24) * variation]   # python floats keep the pixel maths in float32
     jit = rng.standard_normal((2, 24, 2)) * 1.2 * variation
@@ -473,7 +615,9 @@ def sample_anatomy(rng: np.random.Generator, sex: str, age: float, habitus: floa
                             ry=0.2 * H * size ** 0.5, depth=45 * size)
     return an
 
-def organ_contours(an: dict) -> tuple[dict, dict]:
+def organ_contours(
+    an: dict,  # one subject's anatomy, from `sample_anatomy`
+) -> tuple[dict, dict]:
     "Dense contours and landmarks (mm, patient frame) for `ORGANS`: (dense, landmarks), each organ -> (n, 2)."
     dense, lms = {}, {}
     for o in ('left_lung', 'right_lung'):
@@ -484,7 +628,9 @@ def organ_contours(an: dict) -> tuple[dict, dict]:
     lms['heart'] = _heart_xy(-np.pi / 2 + 2 * np.pi * np.arange(N_LANDMARKS['heart']) / N_LANDMARKS['heart'], an['heart'])
     return dense, lms
 
-def cardiothoracic_ratio(dense: dict) -> float:
+def cardiothoracic_ratio(
+    dense: dict,  # organ -> (n, 2) dense contour (x, y) in mm: the first output of `organ_contours`
+) -> float:
     "Widest horizontal heart extent / widest internal thoracic extent (outer lung borders), from contours."
     heart = dense['heart'][:, 0]
     lungs = np.concatenate([dense['left_lung'][:, 0], dense['right_lung'][:, 0]])
@@ -495,13 +641,18 @@ Q_REF = 1.6e4                 # detected quanta per mm^2 per mAs at 100 kVp, 1 m
 SCATTER_SIGMA_MM = 45.0       # width of the scatter point-spread function
 LUNG_EDGE_SIGMA_MM = 10.0     # how fast the lung's air depth grows from its edge
 
-def magnifications(site: SiteSpec, depth_mm: float) -> dict[str, float]:
+def magnifications(
+    site: SiteSpec,  # device/exam: its `view` (which side faces the detector) and `sid_mm`
+    depth_mm: float,  # antero-posterior chest depth in mm
+) -> dict[str, float]:
     "Geometric magnification of anterior, mid-chest and posterior structures for a chest `depth_mm` deep."
     gap = 20.0 if site.view == 'PA' else 10.0           # detector housing / bucky air gap
     frac = {'anterior': 0.3, 'mid': 0.5, 'posterior': 0.8} if site.view == 'PA' else {'anterior': 0.7, 'mid': 0.5, 'posterior': 0.2}
     return {k: site.sid_mm / (site.sid_mm - gap - f * depth_mm) for k, f in frac.items()}
 
-def attenuation_coefficients(kvp: float) -> dict[str, float]:
+def attenuation_coefficients(
+    kvp: float,  # tube voltage in kV: the coefficients fall as it rises
+) -> dict[str, float]:
     "Linear attenuation (1/mm) of soft tissue and lung, and bone's excess over soft tissue, at `kvp`."
     soft = 0.0215 * (70.0 / kvp) ** 0.35
     return {'soft': soft, 'lung': 0.25 * soft, 'bone_excess': 0.030 * (70.0 / kvp) ** 1.0}
@@ -519,15 +670,23 @@ def _lowpass_factors(n: int, sigma_px: float):
     U = np.stack([np.interp(j + 0.5, c, np.eye(m)[k]) for k in range(m)], 1) if m < n else np.eye(n)
     return (U @ G).astype(np.float32), D.astype(np.float32)
 
-def lowpass(img: np.ndarray, sigma_px: float) -> np.ndarray:
+def lowpass(
+    img: np.ndarray,  # square image or stack of them, (..., n, n)
+    sigma_px: float,  # Gaussian standard deviation in pixels
+) -> np.ndarray:
     "Gaussian low-pass of a square (..., n, n) image with std `sigma_px`, as a separable low-rank matrix product (fast for large sigma)."
     n = img.shape[-1]
     if img.shape[-2] != n: raise MedfairInputError("img", f"must be square, got shape {img.shape}")
     P, D = _lowpass_factors(n, round(float(sigma_px), 3))
     return P @ (D @ img.astype(np.float32) @ D.T) @ P.T
 
-def detector_counts(A: np.ndarray, site: SiteSpec, image_size: int, rng: np.random.Generator,
-                    depth_mm: float = 220.0) -> dict[str, Any]:
+def detector_counts(
+    A: np.ndarray,  # (n, n) attenuation line integrals, sum of mu * thickness (dimensionless)
+    site: SiteSpec,  # device with the exam's technique: mAs, kVp, SID, DQE, scatter, grid lines, electronic noise
+    image_size: int,  # image side n in pixels: sets the pixel spacing fov_mm / n, hence the quanta per pixel
+    rng: np.random.Generator,  # source of the quantum and electronic noise
+    depth_mm: float = 220.0,  # chest depth in mm: scatter scales as (depth_mm / 220) ** 1.5
+) -> dict[str, Any]:
     "Expected primary and scatter quanta and the noisy detected counts for line integrals `A` ((n, n))."
     sp = site.pixel_spacing(image_size)
     n0 = Q_REF * site.mas * (site.kvp / 100) ** 2 * (1000.0 / site.sid_mm) ** 2 * site.dqe * sp * sp
@@ -544,7 +703,11 @@ def detector_counts(A: np.ndarray, site: SiteSpec, image_size: int, rng: np.rand
     if low.any(): noisy[low] = rng.poisson(Q[low]) + site.electronic_noise * z[low]
     return dict(n0=n0, primary=P, scatter=S, expected=Q, counts=noisy)
 
-def process_counts(counts: np.ndarray, n0: float, site: SiteSpec) -> np.ndarray:
+def process_counts(
+    counts: np.ndarray,  # noisy detected quanta per pixel, `detector_counts(...)['counts']`
+    n0: float,  # unattenuated quanta per pixel: the flat-field reference of the log signal
+    site: SiteSpec,  # device whose `window`, `gamma` and `bits_stored` define the processing
+) -> np.ndarray:
     "Detector processing: flat-field log signal -> window/gamma -> quantised display value in [0, 1] (dense = bright)."
     logv = -np.log(np.maximum(counts, 0.5) / n0)
     lo, hi = site.window
@@ -552,7 +715,10 @@ def process_counts(counts: np.ndarray, n0: float, site: SiteSpec) -> np.ndarray:
     maxv = 2 ** site.bits_stored - 1
     return (np.rint(x * maxv) / maxv).astype(np.float32)
 
-def to_stored(image: np.ndarray, site: SiteSpec) -> np.ndarray:
+def to_stored(
+    image: np.ndarray,  # display image, values in [0, 1] (dense = bright)
+    site: SiteSpec,  # device whose `bits_stored` and `photometric` define the encoding
+) -> np.ndarray:
     "Stored DICOM values (uint16) of a display image: scale to the bit depth; MONOCHROME1 stores the complement."
     maxv = 2 ** site.bits_stored - 1
     v = np.rint(np.asarray(image, np.float64) * maxv).astype(np.uint16)
@@ -577,8 +743,14 @@ def _to_image(p, m, rot, shift, sp, n):
     y = s * q[:, 0] + c * q[:, 1] + shift[1]
     return np.stack([x / sp + (n - 1) / 2, y / sp + (n - 1) / 2], -1)
 
-def render_subject(an: dict, site: SiteSpec, image_size: int, rng_pos: np.random.Generator, rng_noise: np.random.Generator,
-                   lesions: Sequence[dict] | None = None) -> dict[str, Any]:
+def render_subject(
+    an: dict,  # the subject's anatomy (mm, patient frame), from `sample_anatomy`
+    site: SiteSpec,  # the device with this exam's technique (from `exam_technique`)
+    image_size: int,  # output images are image_size x image_size pixels
+    rng_pos: np.random.Generator,  # source of the patient positioning: shift and rotation
+    rng_noise: np.random.Generator,  # source of the detector noise
+    lesions: Sequence[dict] | None = None,  # lesions to add: dicts with kind, side, position, size in mm, density; None = none
+) -> dict[str, Any]:
     "Image (float32 display values), masks, landmarks, lesion instances and measurements of one subject imaged with `site` (a device with this exam's technique)."
     n = image_size
     sp = site.pixel_spacing(n)
@@ -713,7 +885,12 @@ def _logit(p): p = min(max(p, 1e-9), 1 - 1e-9); return float(np.log(p / (1 - p))
 REFERENCE_DEPTH_MM = 220.0     # the chest depth a device's protocol mAs is set for
 SUPINE = dict(inspiration=0.9, lesion_contrast=0.8)   # AP exams of patients lying down: less inspiration, fluid layers
 
-def exam_technique(device: DeviceSpec, depth_mm: float, habitus: float, rng: np.random.Generator) -> tuple[DeviceSpec, dict]:
+def exam_technique(
+    device: DeviceSpec,  # the device used: its protocol kVp, mAs and SID, AEC or manual exposure, portable or not
+    depth_mm: float,  # chest depth in mm: with AEC the mAs rises with it
+    habitus: float,  # body-size z-score: picks the manual chart's size class (< -0.75 small, > 0.75 large)
+    rng: np.random.Generator,  # source of the exam's variation in kVp, SID (portable) and manual mAs
+) -> tuple[DeviceSpec, dict]:
     "One exam's acquisition: the device with this exam's kVp, mAs, SID and view, and the recorded technique factors."
     u = rng.standard_normal(3)
     kvp = float(np.rint(device.kvp + 2.5 * np.clip(u[0], -2, 2)))
@@ -753,7 +930,13 @@ def _lesion_list(latent, g, size, contrast, rng):
                             density=(0.8 + 0.2 * v[4]) * contrast))
     return out
 
-def simulate_subject(i: int, cfg: CohortConfig, entropy, prefix: tuple = (), compiled: dict | None = None) -> dict[str, Any]:
+def simulate_subject(
+    i: int,  # subject index (0-based): its subject_id and the spawn key of its random streams
+    cfg: CohortConfig,  # the cohort's configuration
+    entropy,  # the seed's entropy (int), from which every subject's streams derive
+    prefix: tuple = (),  # spawn-key prefix of a SeedSequence seed (() for an int seed)
+    compiled: dict | None = None,  # `cfg.compiled()`, computed once and reused across subjects; None = compile here
+) -> dict[str, Any]:
     "Generate subject `i` of the cohort defined by `cfg` and the seed's `entropy`: image, masks, landmarks, instances, metadata row."
     r = _subject_rngs(entropy, prefix, i)
     knobs = cfg.compiled() if compiled is None else compiled
@@ -817,7 +1000,9 @@ def simulate_subject(i: int, cfg: CohortConfig, entropy, prefix: tuple = (), com
 INSTANCE_CATEGORIES = {'consolidation': 1, 'nodule': 2}    # COCO category ids of lesion instances
 INSTANCE_ATTRIBUTES = ('sex', 'age_group', 'race', 'insurance', 'site', 'patient_class', 'device', 'view')
 
-def mask_to_rle(mask: np.ndarray) -> dict:
+def mask_to_rle(
+    mask: np.ndarray,  # 2-D mask (H, W), converted to bool
+) -> dict:
     "COCO's uncompressed run-length encoding of a 2-D boolean mask: runs over the column-major pixels, starting with a 0-run."
     m = np.asarray(mask, bool)
     if m.ndim != 2: raise MedfairInputError("mask", f"expected a 2-D mask, got shape {m.shape}")
@@ -827,7 +1012,9 @@ def mask_to_rle(mask: np.ndarray) -> dict:
     if flat.size and flat[0]: runs = np.r_[0, runs]
     return {'size': [int(m.shape[0]), int(m.shape[1])], 'counts': [int(c) for c in runs]}
 
-def rle_to_mask(rle: Mapping) -> np.ndarray:
+def rle_to_mask(
+    rle: Mapping,  # uncompressed COCO RLE {'size': [H, W], 'counts': [...]}, as `mask_to_rle` returns
+) -> np.ndarray:
     "The boolean mask of an uncompressed COCO run-length encoding."
     h, w = rle['size']
     counts = np.asarray(rle['counts'], np.int64)
@@ -837,7 +1024,27 @@ def rle_to_mask(rle: Mapping) -> np.ndarray:
 
 @dataclass
 class Cohort:
-    "A generated cohort: images (N, H, W) float32 in [0, 1] (dense = bright), masks (N, 3, H, W), landmarks (N, K, 2) as (x=col, y=row), lesion instances, metadata."
+    """A generated cohort: images (N, H, W) float32 in [0, 1] (dense = bright), masks (N, 3, H, W), landmarks (N, K, 2) as (x=col, y=row), lesion instances, metadata.
+
+    Parameters
+    ----------
+    images : np.ndarray
+        (N, H, W) float32 display values in [0, 1], dense = bright
+    masks : np.ndarray
+        (N, 3, H, W) bool organ masks in `ORGANS` order: left lung, right lung, heart
+    landmarks : np.ndarray
+        (N, K, 2) float32 contour landmarks in pixels as (x=col, y=row), K = `N_LANDMARKS_TOTAL`
+    meta : pd.DataFrame
+        one row per subject: demographics, access, device and technique, measurements, observed and `true_` labels
+    config : CohortConfig
+        the configuration that generated the cohort
+    seed : Any
+        the seed as recorded: an int (drawn from a Generator, or fresh entropy for None) or the SeedSequence given
+    landmark_index : dict
+        organ -> slice of the landmark axis that holds its points (default `LANDMARK_INDEX`)
+    instances : list
+        per subject, a list of lesion instances {category, bbox [x, y, w, h], area, mask (bbox crop)}; empty = none
+    """
     images: np.ndarray
     masks: np.ndarray
     landmarks: np.ndarray
@@ -866,17 +1073,26 @@ class Cohort:
         "True labels (N, len(LABELS)) int."
         return self.meta[[f'true_{l}' for l in LABELS]].to_numpy()
 
-    def device_spec(self, i: int) -> DeviceSpec:
+    def device_spec(
+        self,
+        i: int,  # subject position in the cohort (0-based)
+    ) -> DeviceSpec:
         "Device of subject `i` (with its protocol technique; the exam's own factors are in `meta`)."
         return self.config.device_specs()[self.meta['device'].iloc[i]]
 
     site_spec = device_spec
 
-    def stored_pixels(self, i: int) -> np.ndarray:
+    def stored_pixels(
+        self,
+        i: int,  # subject position in the cohort (0-based)
+    ) -> np.ndarray:
         "Subject `i`'s pixels as the DICOM file stores them: uint16 in the device's bit depth and photometric interpretation."
         return to_stored(self.images[i], self.device_spec(i))
 
-    def instance_masks(self, i: int) -> np.ndarray:
+    def instance_masks(
+        self,
+        i: int,  # subject position in the cohort (0-based)
+    ) -> np.ndarray:
         "Full-size boolean masks (k, H, W) of subject `i`'s lesion instances."
         h, w = self.images.shape[1:]
         out = np.zeros((len(self.instances[i]), h, w), bool)
@@ -894,7 +1110,10 @@ class Cohort:
                 for i, inst in enumerate(self.instances) for k, ins in enumerate(inst)]
         return pd.DataFrame(rows, columns=['index', 'subject_id', 'instance', 'category', 'x', 'y', 'w', 'h', 'area', *cols])
 
-    def to_coco(self, file_names: Sequence[str] | None = None) -> dict:
+    def to_coco(
+        self,
+        file_names: Sequence[str] | None = None,  # image file name per subject, in cohort order; None = '<subject_id>.dcm'
+    ) -> dict:
         "The lesion instances as a COCO detection/instance-segmentation dict (uncompressed RLE masks; pycocotools and torchvision read it)."
         h, w = self.images.shape[1:]
         names = list(file_names) if file_names is not None else [f"{s}.dcm" for s in self.meta['subject_id']]
@@ -914,7 +1133,10 @@ class Cohort:
                     images=images, annotations=anns,
                     categories=[dict(id=v, name=k, supercategory='lesion') for k, v in INSTANCE_CATEGORIES.items()])
 
-    def subset(self, idx) -> "Cohort":
+    def subset(
+        self,
+        idx,  # subjects to keep: integer indices, a slice or a boolean mask of length N
+    ) -> "Cohort":
         "A new `Cohort` with the subjects `idx` (indices, slice or boolean mask); the metadata index is reset."
         idx = np.arange(len(self))[idx] if not (isinstance(idx, np.ndarray) and idx.dtype == bool) else np.flatnonzero(idx)
         idx = np.atleast_1d(np.asarray(idx))
@@ -942,7 +1164,12 @@ def _simulate_range(cfg: CohortConfig, entropy, prefix: tuple, lo: int, hi: int)
     return (lo, np.stack([x['image'] for x in subs]), np.stack([x['masks'] for x in subs]),
             np.stack([x['landmarks'] for x in subs]), [x['meta'] for x in subs], [x['instances'] for x in subs])
 
-def generate_cohort(config: CohortConfig | None = None, seed=0, progress: bool = False, workers: int = 1) -> Cohort:
+def generate_cohort(
+    config: CohortConfig | None = None,  # the cohort definition; None = `CohortConfig()`
+    seed=0,  # int >= 0, SeedSequence, numpy Generator (an int is drawn from it) or None (fresh entropy)
+    progress: bool = False,  # show a progress bar over subjects
+    workers: int = 1,  # processes to use: 1 = this process, 0 = one per CPU core; the result does not depend on it
+) -> Cohort:
     """Generate the cohort of `config` (default `CohortConfig()`) with `seed`; the same config and seed give identical arrays.
     `workers` > 1 generates blocks of subjects in that many processes (0 = one per CPU core); the result is identical."""
     cfg = CohortConfig() if config is None else config

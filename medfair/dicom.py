@@ -32,7 +32,11 @@ __all__ = ['MEDFAIR_IMPLEMENTATION_UID', 'DicomReadError', 'DicomDecoderMissingE
 # %% ../nbs/01_dicom.ipynb #dee6e2e8
 class DicomReadError(MedfairInputError):
     "A DICOM file that cannot be read as an image: `what` is the path, `why` the reason."
-    def __init__(self, path, why: str):
+    def __init__(
+        self,
+        path,  # the file that failed (str or Path): kept as `path` and reported as `what`
+        why: str,  # human-readable reason, e.g. "empty file"
+    ):
         super().__init__(str(path), why)
         self.path = str(path)
 
@@ -53,7 +57,12 @@ def _syntax_from_encoding(ds: Dataset) -> UID:
     if implicit: return ImplicitVRLittleEndian
     return ExplicitVRLittleEndian if little in (True, None) else ExplicitVRBigEndian
 
-def open_dicom(path, *, stop_before_pixels: bool = False, max_skip: int = 8) -> Dataset:
+def open_dicom(
+    path,  # DICOM file to parse (str or Path)
+    *,
+    stop_before_pixels: bool = False,  # read the header only, not the pixel data (faster)
+    max_skip: int = 8,  # without a 'DICM' prefix: how many leading stray bytes to try skipping
+) -> Dataset:
     "Parse DICOM file `path` (with or without file meta); any failure raises `DicomReadError`."
     path = Path(path)
     if not path.is_file(): raise DicomReadError(path, "no such file")
@@ -82,7 +91,9 @@ def open_dicom(path, *, stop_before_pixels: bool = False, max_skip: int = 8) -> 
     raise DicomReadError(path, "not a DICOM file (no 'DICM' prefix and no parsable data set)")
 
 # %% ../nbs/01_dicom.ipynb #b2863bcf
-def parse_age(value) -> float | None:
+def parse_age(
+    value,  # DICOM Age String (AS): three digits and a unit Y, M, W or D, e.g. '045Y'; None allowed
+) -> float | None:
     "Years from a DICOM Age String ('045Y', '006M', '010W', '003D'); None when absent or malformed."
     if value is None: return None
     s = str(value).strip().upper()
@@ -114,7 +125,9 @@ def _mas(ds):
     if ds.get("ExposureInuAs") not in (None, ""): return _num(ds, "ExposureInuAs") / 1000.0
     return _num(ds, "Exposure")
 
-def dicom_meta(ds: Dataset) -> dict[str, Any]:
+def dicom_meta(
+    ds: Dataset,  # a parsed DICOM data set, e.g. from `open_dicom`
+) -> dict[str, Any]:
     "Acquisition and demographic metadata of `ds` as a flat dict (None where absent)."
     sp, src = _spacing(ds)
     sop = ds.get("SOPClassUID")
@@ -169,7 +182,9 @@ def _stored_range(ds: Dataset) -> tuple[float, float]:
     if ds.get("PixelRepresentation", 0) == 1: return -(2.0 ** (b - 1)), 2.0 ** (b - 1) - 1
     return 0.0, 2.0 ** b - 1
 
-def modality_range(ds: Dataset) -> tuple[float, float]:
+def modality_range(
+    ds: Dataset,  # image data set: BitsStored, PixelRepresentation and rescale slope/intercept or a modality LUT
+) -> tuple[float, float]:
     "Range `(lo, hi)` of the modality LUT's output over every representable stored value."
     if ds.get("ModalityLUTSequence"):
         return 0.0, 2.0 ** int(ds.ModalityLUTSequence[0].LUTDescriptor[2]) - 1
@@ -189,15 +204,36 @@ def _window_header(ds: Dataset, center: float, width: float) -> Dataset:
 # %% ../nbs/01_dicom.ipynb #bbc42f84
 @dataclass
 class DicomImage:
-    "A decoded image with its spacing (row, col mm), metadata and the record of what was applied."
+    """A decoded image with its spacing (row, col mm), metadata and the record of what was applied.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        (rows, cols) image: modality-LUT values, or in [0, 1] after VOI or `normalize`; MONOCHROME1 inverted by default
+    spacing : tuple[float, float] or None
+        (row, col) pixel spacing in mm from PixelSpacing or ImagerPixelSpacing; None when the file has neither
+    meta : dict
+        acquisition and demographic metadata of the file, as `dicom_meta` returns it
+    path : str
+        the path the image was read from
+    history : dict
+        what was applied: photometric, modality_lut, modality_range, voi, inverted, normalized
+    """
     image: np.ndarray
     spacing: tuple[float, float] | None
     meta: dict
     path: str
     history: dict = field(default_factory=dict)
 
-def read_dicom(path, voi: bool | tuple[float, float] = False, *, normalize: bool = False, voi_index: int = 0,
-               invert_monochrome1: bool = True, dtype=np.float32) -> DicomImage:
+def read_dicom(
+    path,  # DICOM file to read (str or Path)
+    voi: bool | tuple[float, float] = False,  # False: none; True: the file's VOI LUT/window; (center, width) in modality units
+    *,
+    normalize: bool = False,  # without VOI: scale the modality range (`modality_range`) to [0, 1]; VOI output is always [0, 1]
+    voi_index: int = 0,  # with voi=True: which of the file's VOI LUTs or windows to apply
+    invert_monochrome1: bool = True,  # flip MONOCHROME1 images so that dense is high, as in MONOCHROME2
+    dtype=np.float32,  # dtype of the returned image
+) -> DicomImage:
     "Read `path` as a float image: modality LUT, optional VOI (`True` = the file's, or `(center, width)`), MONOCHROME1 inverted."
     ds = open_dicom(path)
     _check_image(ds, path)
@@ -268,8 +304,14 @@ def _uids(uid_entropy):
 
 MEDFAIR_IMPLEMENTATION_UID = generate_uid(entropy_srcs=["medfair implementation"])
 
-def write_dicom(path, stored_pixels: np.ndarray, meta: dict, *, uid_entropy: Sequence | None = None,
-                window: tuple[float, float] | None = None) -> Path:
+def write_dicom(
+    path,  # output file (str or Path); parent folders are created
+    stored_pixels: np.ndarray,  # 2-D non-negative integers that fit in `meta['bits_stored']` bits, as the file stores them
+    meta: dict,  # fields named as `Cohort.meta` columns (subject_id, sex, age, kvp, photometric, ...); absent ones are omitted
+    *,
+    uid_entropy: Sequence | None = None,  # values the UIDs are derived from, for reproducible files; None = random UIDs
+    window: tuple[float, float] | None = None,  # default (center, width) in stored units; None = the full bits_stored range
+) -> Path:
     "Write `stored_pixels` (2-D unsigned ints) with the acquisition/demographic fields of `meta` as a DX (or CR) DICOM file."
     arr = np.asarray(stored_pixels)
     if arr.ndim != 2: raise MedfairInputError("stored_pixels", f"expected a 2-D image, got shape {arr.shape}")
@@ -340,7 +382,14 @@ def write_dicom(path, stored_pixels: np.ndarray, meta: dict, *, uid_entropy: Seq
     return path
 
 # %% ../nbs/01_dicom.ipynb #7662aacd
-def write_cohort(cohort, folder, *, seed=None, progress: bool = True, subfolder: str = "dicom") -> pd.DataFrame:
+def write_cohort(
+    cohort,  # a `Cohort`, or any object with `meta` (unique subject_id column) and `stored_pixels(i)`
+    folder,  # output folder (str or Path): DICOM files go to folder/subfolder, the table to folder/metadata.csv
+    *,
+    seed=None,  # seed the UIDs are derived from; None = `cohort.seed` (random UIDs if that is None too)
+    progress: bool = True,  # show a progress bar
+    subfolder: str = "dicom",  # name of the DICOM subfolder inside `folder`
+) -> pd.DataFrame:
     "Write every subject of `cohort` as DICOM under `folder/subfolder`; write and return `folder/metadata.csv`."
     for attr in ("meta", "stored_pixels"):
         if not hasattr(cohort, attr): raise MedfairInputError("cohort", f"has no `{attr}` (expected a medfair Cohort-like object)")
@@ -386,8 +435,16 @@ def _age_years(ds) -> float | None:
         return float(s[0] - b[0] - ((s[1], s[2]) < (b[1], b[2])))
     return None
 
-def deidentify(ds: Dataset | str | Path, out=None, *, salt: str = "", age_edges: Sequence[float] = (0, 18, 40, 60, 80, 90),
-               keep_dates: bool = False, keep: Sequence[str] = (), allow_burned_in: bool = False) -> Dataset:
+def deidentify(
+    ds: Dataset | str | Path,  # a data set (copied, left unchanged) or the path of a DICOM file
+    out=None,  # path to write the de-identified file to; None = only return it
+    *,
+    salt: str = "",  # secret mixed into the pseudonymous PatientID and the re-derived UIDs; same salt = same pseudonyms
+    age_edges: Sequence[float] = (0, 18, 40, 60, 80, 90),  # age band edges in years: PatientAge becomes its band's lower edge
+    keep_dates: bool = False,  # keep dates and times (DA, DT, TM elements, StudyDate); False removes them
+    keep: Sequence[str] = (),  # keywords of elements to leave untouched (exempt from removal and scrubbing)
+    allow_burned_in: bool = False,  # accept files flagged BurnedInAnnotation=YES (once the text in the pixels is masked)
+) -> Dataset:
     "A de-identified copy of `ds` (a Dataset or a path); written to `out` when given. See the notes above."
     path = ds if not isinstance(ds, Dataset) else getattr(ds, "filename", None) or "dataset"
     ds = open_dicom(ds) if not isinstance(ds, Dataset) else copy.deepcopy(ds)
@@ -427,8 +484,13 @@ def deidentify(ds: Dataset | str | Path, out=None, *, salt: str = "", age_edges:
     return ds
 
 # %% ../nbs/01_dicom.ipynb #b6c378d8
-def scan_dicom_dir(folder, pattern: str = "**/*.dcm", *, decode: bool = True, progress: bool = True
-                   ) -> tuple[pd.DataFrame, list[DicomReadError]]:
+def scan_dicom_dir(
+    folder,  # directory to scan (str or Path)
+    pattern: str = "**/*.dcm",  # glob pattern relative to `folder`
+    *,
+    decode: bool = True,  # decode the pixels with `read_dicom` (catches bad pixel data); False = headers only, faster
+    progress: bool = True,  # show a progress bar
+) -> tuple[pd.DataFrame, list[DicomReadError]]:
     "Metadata of every readable image under `folder` and the errors of the unreadable ones."
     folder = Path(folder)
     if not folder.is_dir(): raise MedfairInputError(str(folder), "not a directory")
