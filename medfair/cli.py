@@ -15,7 +15,9 @@ from .core import system_info
 __all__ = ['format_info', 'build_parser', 'main']
 
 # %% ../nbs/99_cli.ipynb #2195e42d
-def format_info(info: dict) -> str:
+def format_info(
+    info: dict,  # `medfair.core.system_info()`: packages, python, platform, device, gpu, gpu_name, cuda_version, quarto, ...
+) -> str:
     "Human-readable rendering of `system_info()`."
     yes = lambda b: "yes" if b else "no"
     lines = [f"medfair {info['packages'].get('medfair') or __version__}",
@@ -44,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_repro_commands(sub)
     return p
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,  # arguments without the program name, e.g. ['repro', 'list']; None = sys.argv[1:]
+) -> int:
     "Entry point of the `medfair` console script."
     parser = build_parser()
     args = parser.parse_args(argv)

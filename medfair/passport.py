@@ -83,7 +83,11 @@ PASSPORT_SCHEMA = {
 }
 
 # %% ../nbs/93_passport.ipynb #1010e264
-def data_composition(splits: dict[str, pd.DataFrame], attributes: Sequence[str], intersections=True) -> list[dict]:
+def data_composition(
+    splits: dict[str, pd.DataFrame],  # split name -> its metadata, one row per sample, e.g. {'train': df, 'test': df}
+    attributes: Sequence[str],  # metadata columns to count; each must be in every split
+    intersections=True,  # also count intersections 'a×b': True = all combinations, False = none, or a list of column tuples
+) -> list[dict]:
     """Rows {split, attribute, level, n, share} for each split's metadata frame in `splits` (e.g. {"train": df, ...}):
     every attribute in `attributes` and (with `intersections`, as in `medfair.metrics.group_frame`) their intersections."""
     if not splits: raise MedfairInputError("splits", "needs at least one split, e.g. {'train': meta_frame}")
@@ -102,18 +106,29 @@ def data_composition(splits: dict[str, pd.DataFrame], attributes: Sequence[str],
 def _canonical(o) -> bytes:
     return json.dumps(to_jsonable(o), sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
-def trace_file(path: str | Path, role: str, base: str | Path | None = None, name: str | None = None) -> dict:
+def trace_file(
+    path: str | Path,  # the file to hash; it must exist
+    role: str,  # 'input', 'config', 'code' or 'output'
+    base: str | Path | None = None,  # folder the recorded path is relative to (what `verify_passport` checks); None = as given
+    name: str | None = None,  # label of the entry; None = the file name
+) -> dict:
     "A traceability entry for a file: role ('input', 'config', 'code' or 'output'), name, path (relative to `base`), sha256."
     p = Path(path)
     if not p.is_file(): raise MedfairInputError("path", f"{p} is not a file")
     rel = str(p.resolve().relative_to(Path(base).resolve())) if base else str(p)
     return {"role": role, "name": name or p.name, "path": rel, "sha256": sha256_file(p)}
 
-def trace_object(obj: Any, role: str, name: str) -> dict:
+def trace_object(
+    obj: Any,  # JSON-able object (NumPy values allowed), stored under 'value' and hashed
+    role: str,  # 'input', 'config', 'code' or 'output'
+    name: str,  # label of the entry, e.g. 'parameters'
+) -> dict:
     "A traceability entry for a JSON-able object (parameters, package versions, a commit): sha256 of its canonical JSON."
     return {"role": role, "name": name, "sha256": hashlib.sha256(_canonical(obj)).hexdigest(), "value": to_jsonable(obj)}
 
-def hash_chain(entries: Sequence[dict]) -> dict:
+def hash_chain(
+    entries: Sequence[dict],  # traceability entries (`trace_file`, `trace_object`) in order, at least one; 'chain' keys recomputed
+) -> dict:
     "{'entries': entries with their running 'chain' hash, 'head': the last chain hash}."
     if not entries: raise MedfairInputError("entries", "a hash chain needs at least one entry")
     prev, out = hashlib.sha256(b"medfair-passport").hexdigest(), []
@@ -126,7 +141,9 @@ def hash_chain(entries: Sequence[dict]) -> dict:
     return {"entries": out, "head": prev}
 
 # %% ../nbs/93_passport.ipynb #b1521d76
-def validate_passport(passport: dict) -> dict:
+def validate_passport(
+    passport: dict,  # a passport, as `build_passport` makes it or as read from passport.json
+) -> dict:
     "Raise `MedfairInputError` listing every schema violation of `passport` (at most 10); returns it unchanged."
     import jsonschema
     v = jsonschema.Draft202012Validator(PASSPORT_SCHEMA, format_checker=jsonschema.FormatChecker())
@@ -136,10 +153,23 @@ def validate_passport(passport: dict) -> dict:
         raise MedfairInputError("passport", f"{len(errs)} schema violation(s): {msg}")
     return passport
 
-def build_passport(*, name: str, kind: str, intended_use: dict, data_source: str, composition: list[dict],
-                   transformations: list[dict], training: dict, evaluation: list[dict], trace: Sequence[dict],
-                   limitations: Sequence[str], claims: list[dict] | None = None, calibration: list[dict] | None = None,
-                   uncertainty: dict | None = None, details: dict | None = None) -> dict:
+def build_passport(
+    *,
+    name: str,  # model or run name, the page title
+    kind: str,  # 'trained_model' or 'reproduction_run'
+    intended_use: dict,  # {primary_uses, primary_users, out_of_scope}, each a non-empty list of strings (e.g. TEACHING_USE)
+    data_source: str,  # where the data came from, one line
+    composition: list[dict],  # rows of `data_composition`: {split, attribute, level, n, share}
+    transformations: list[dict],  # records of the preprocessing/augmentation chain, in order, each with an 'op'
+    training: dict,  # the training configuration, or a run's parameters
+    evaluation: list[dict],  # per-group metric rows {metric, group_col, group, estimate, ci_low, ci_high, ...}
+    trace: Sequence[dict],  # traceability entries (`trace_file`, `trace_object`), at least one; chained here
+    limitations: Sequence[str],  # known limitations, at least one
+    claims: list[dict] | None = None,  # a reproduction's evaluated claims (`evaluate_claims` rows); None = no claims
+    calibration: list[dict] | None = None,  # per-group calibration rows (ece, brier, ...); None = not reported
+    uncertainty: dict | None = None,  # how the model reports its own uncertainty; None = it reports none
+    details: dict | None = None,  # extra model details merged into model_details (task, architecture, reference, ...)
+) -> dict:
     """An AI passport (validated against `PASSPORT_SCHEMA`).
     `kind`: 'trained_model' or 'reproduction_run'; `intended_use`: {primary_uses, primary_users, out_of_scope};
     `data_source`: where the data came from; `composition`: rows of `data_composition`; `transformations`: records of
@@ -159,7 +189,10 @@ def build_passport(*, name: str, kind: str, intended_use: dict, data_source: str
          "traceability": hash_chain(trace), "future_ai": copy.deepcopy(FUTURE_AI_TRACEABILITY)}
     return validate_passport(to_jsonable(p))
 
-def verify_passport(passport: dict, folder: str | Path | None = None) -> list[str]:
+def verify_passport(
+    passport: dict,  # a passport, e.g. passport.json loaded
+    folder: str | Path | None = None,  # folder the file entries' paths are relative to (the run folder); None = files not checked
+) -> list[str]:
     """Problems found: a chain hash that does not recompute, an object entry whose value does not hash to its sha256, and
     (with `folder`) a file entry whose file is missing or changed. An empty list means the passport checks out."""
     problems, entries = [], passport["traceability"]["entries"]
@@ -186,7 +219,9 @@ def _table(df: pd.DataFrame) -> str:
 def _list(items) -> str:
     return "<ul>" + "".join(f"<li>{_html.escape(str(i))}</li>" for i in items) + "</ul>"
 
-def passport_html(passport: dict) -> str:
+def passport_html(
+    passport: dict,  # a valid passport (`build_passport`)
+) -> str:
     "A self-contained HTML page of `passport` (tables only, no scripts)."
     p, e = passport, _html.escape
     md_, iu = p["model_details"], p["intended_use"]
@@ -221,7 +256,10 @@ def passport_html(passport: dict) -> str:
                                                                         "evidence (sections)": ", ".join(f["evidence"])} for f in p["future_ai"]]))]
     return f"<!doctype html><html><head><meta charset='utf-8'><title>AI passport: {e(md_['name'])}</title><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>"
 
-def write_passport(passport: dict, folder: str | Path) -> tuple[Path, Path]:
+def write_passport(
+    passport: dict,  # the passport, validated against PASSPORT_SCHEMA before anything is written
+    folder: str | Path,  # destination, created when missing; passport.json and passport.html there are overwritten
+) -> tuple[Path, Path]:
     "Validate `passport` and write `passport.json` and `passport.html` into `folder`; returns both paths."
     validate_passport(passport)
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
@@ -242,9 +280,19 @@ def _eval_rows(report, metrics: Sequence[str]) -> list[dict]:
     m = report.metrics[report.metrics.metric.isin(list(metrics))]
     return m[["metric", "group_col", "group", "estimate", "ci_low", "ci_high", "n"]].to_dict(orient="records")
 
-def classifier_passport(result, name: str, attributes: Sequence[str] = ("sex", "age_group"), *, label: str | None = None,
-                        intended_use: dict | None = None, data_source: str = "medfair synthetic cohort", n_boot: int = 500,
-                        seed: int = 0, limitations: Sequence[str] = (), trace: Sequence[dict] = ()) -> dict:
+def classifier_passport(
+    result,  # a `ClassifierResult` from `train_classifier`
+    name: str,  # model name, the passport's title
+    attributes: Sequence[str] = ("sex", "age_group"),  # metadata columns to count and audit by; one missing from a split is dropped
+    *,
+    label: str | None = None,  # finding to audit; None = the first trained label
+    intended_use: dict | None = None,  # {primary_uses, primary_users, out_of_scope}; None = TEACHING_USE
+    data_source: str = "medfair synthetic cohort",  # where the data came from, one line
+    n_boot: int = 500,  # bootstrap replicates of the per-group audit
+    seed: int = 0,  # seed of the bootstrap
+    limitations: Sequence[str] = (),  # limitations added after DEFAULT_LIMITATIONS
+    trace: Sequence[dict] = (),  # further traceability entries (input files, ...), chained before the config and code entries
+) -> dict:
     """The passport of a `ClassifierResult` (from `train_classifier`): composition by `attributes` (and intersections)
     of the train/validation/test sets, transformation records of the training dataset, training configuration, a
     bootstrap audit by `attributes` of the test predictions (`n_boot` replicates, `seed`), per-group calibration.

@@ -40,19 +40,41 @@ class ReproError(MedfairError):
 
 class ReproRunError(ReproError):
     "The notebook failed while running; `run_dir` keeps the partial executed notebook and `run.json`."
-    def __init__(self, msg: str, run_dir: Path | None = None, cell: int | None = None):
+    def __init__(
+        self,
+        msg: str,  # what failed: the reproduction, the cell and the exception type and message
+        run_dir: Path | None = None,  # run folder holding the partial executed notebook and run.json; None if none was made
+        cell: int | None = None,  # index of the failing notebook cell (papermill's cell_index); None when no cell failed
+    ):
         super().__init__(msg); self.run_dir, self.cell = run_dir, cell
 
 class ReproInterrupted(KeyboardInterrupt):
     "Ctrl-C during a run: `run_dir` keeps the partial executed notebook and a `run.json` with status 'interrupted'."
-    def __init__(self, run_dir: Path | None = None):
+    def __init__(
+        self,
+        run_dir: Path | None = None,  # run folder holding the partial executed notebook and run.json (status 'interrupted')
+    ):
         super().__init__(f"interrupted; the partial run is in {run_dir}"); self.run_dir = run_dir
 
 def _fmt_bounds(b: tuple) -> str: return f"[{'-inf' if b[0] is None else b[0]}, {'inf' if b[1] is None else b[1]}]"
 
 @dataclass
 class ReproParam:
-    "One parameter of a reproduction, read from its `parameters` cell (and its bounds from `BOUNDS`)."
+    """One parameter of a reproduction, read from its `parameters` cell (and its bounds from `BOUNDS`).
+
+    Parameters
+    ----------
+    name : str
+        variable assigned in the parameters cell (what `-p NAME VALUE` sets)
+    type : str
+        type of the default: 'int', 'float', 'bool', 'str', 'list' (tuples too), 'dict' or 'None'; CLI strings are coerced to it
+    default : Any
+        the literal assigned in the parameters cell
+    help : str
+        the trailing `# comment` of its line, shown by `medfair repro list`; '' when there is none
+    bounds : tuple | None
+        inclusive (low, high) from `BOUNDS`, None on an open side, checked on every value; None = no range check
+    """
     name: str
     type: str          # 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'None'
     default: Any
@@ -61,14 +83,32 @@ class ReproParam:
 
 @dataclass
 class ReproSpec:
-    "What a reproduction notebook declares: title, purpose, parameters, presets and claims."
+    """What a reproduction notebook declares: title, purpose, parameters, presets and claims.
+
+    Parameters
+    ----------
+    name : str
+        reproduction name: the notebook's file stem, as `medfair repro list` prints it
+    path : Path
+        the reproduction notebook file
+    title : str
+        the first '# ' heading of the notebook's first markdown cell (the file stem when there is none)
+    purpose : str
+        the first '> ' line of that markdown cell, one sentence ('' when there is none)
+    params : dict[str, ReproParam]
+        the parameters of the cell tagged 'parameters', by name, in cell order
+    presets : dict[str, dict]
+        `PRESETS`: preset name ('ci', 'gpu', ...) -> the parameter values it sets
+    claims : list
+        the `Claim`s parsed from `CLAIMS`, evaluated after each run; empty when the notebook declares none
+    """
     name: str
     path: Path
     title: str
     purpose: str
     params: dict[str, ReproParam]
     presets: dict[str, dict]
-    claims: list = field(default_factory=list)   # of `Claim`
+    claims: list = field(default_factory=list)   # `Claim`s from `CLAIMS`, evaluated after each run; empty when none are declared
 
     def describe(self) -> str:
         lines = [f"{self.name}: {self.purpose}"]
@@ -84,7 +124,9 @@ VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 _EXPECT = re.compile(r"^\s*(>|<|==)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 _CLAIM_KEYS = ("id", "claim", "metric", "expect", "control", "margin")
 
-def parse_expect(expect: str) -> tuple[str, float]:
+def parse_expect(
+    expect: str,  # comparison and threshold: '> x', '< x' or '== x' with x a number, e.g. '> 0'
+) -> tuple[str, float]:
     "`'> 0'` → `('>', 0.0)`: a comparison (`>`, `<` or `==`) against a number."
     m = _EXPECT.match(expect) if isinstance(expect, str) else None
     if not m: raise MedfairInputError("expect", f"{expect!r} is not one of '> x', '< x', '== x' with x a number")
@@ -92,7 +134,23 @@ def parse_expect(expect: str) -> tuple[str, float]:
 
 @dataclass
 class Claim:
-    "One claim of a reproduction: a sentence, the metric entry that tests it and the expected direction."
+    """One claim of a reproduction: a sentence, the metric entry that tests it and the expected direction.
+
+    Parameters
+    ----------
+    id : str
+        identifier-like key (letters, digits, '_', '.', '-'), unique within the notebook's `CLAIMS`
+    claim : str
+        the published finding, one sentence, printed with its verdict
+    metric : str
+        '/'-separated path into metrics.json of an entry {'estimate': x, 'ci': [low, high]}
+    expect : str
+        the expected result, normalised: '> x', '< x' or '== x'
+    control : bool
+        True for a control arm, where the effect should not appear (`expect` then defaults to '== 0')
+    margin : float | None
+        '== x' only: equivalence margin, reproduced when the 95 % CI lies within x ± margin; None = a CI covering x suffices
+    """
     id: str
     claim: str
     metric: str
@@ -100,7 +158,10 @@ class Claim:
     control: bool = False
     margin: float | None = None
 
-def parse_claim(d: dict, where: str = "claim") -> Claim:
+def parse_claim(
+    d: dict,  # one `CLAIMS` entry: keys id, claim, metric, expect, and optionally control, margin
+    where: str = "claim",  # location named in error messages, e.g. 'CLAIMS[2]'
+) -> Claim:
     "A `Claim` from one dict of `CLAIMS`, every key checked."
     if not isinstance(d, dict): raise MedfairInputError(where, f"a claim is a dict, got {type(d).__name__}")
     cid = d.get("id")
@@ -125,7 +186,10 @@ def parse_claim(d: dict, where: str = "claim") -> Claim:
         margin = float(margin)
     return Claim(cid, d["claim"].strip(), d["metric"].strip(), f"{op} {x:g}", control, margin)
 
-def parse_claims(claims: list, where: str = "CLAIMS") -> list[Claim]:
+def parse_claims(
+    claims: list,  # the notebook's `CLAIMS`: a list (or tuple) of claim dicts
+    where: str = "CLAIMS",  # location named in error messages
+) -> list[Claim]:
     "Every claim of a `CLAIMS` list, ids unique."
     if not isinstance(claims, (list, tuple)): raise MedfairInputError(where, f"a list of dicts, got {type(claims).__name__}")
     out = [parse_claim(d, f"{where}[{i}]") for i, d in enumerate(claims)]
@@ -137,7 +201,12 @@ def parse_claims(claims: list, where: str = "CLAIMS") -> list[Claim]:
 # %% ../nbs/95_repro.ipynb #64e7ae1a
 def _finite(*xs) -> bool: return all(x is not None and math.isfinite(x) for x in xs)
 
-def claim_verdict(estimate: float | None, ci, expect: str = "> 0", margin: float | None = None) -> str:
+def claim_verdict(
+    estimate: float | None,  # point estimate of the metric; None or NaN gives 'inconclusive'
+    ci,  # 95 % confidence interval (low, high); a None or NaN end gives 'inconclusive'
+    expect: str = "> 0",  # the expected result: '> x', '< x' or '== x'
+    margin: float | None = None,  # '== x' only: equivalence margin; reproduced only when the CI lies within x ± margin
+) -> str:
     "'reproduced', 'not reproduced' or 'inconclusive' for an `estimate` with 95 % `ci` = (low, high), against `expect`."
     op, x = parse_expect(expect)
     try: lo, hi = (None if v is None else float(v) for v in ci)
@@ -158,7 +227,10 @@ def claim_verdict(estimate: float | None, ci, expect: str = "> 0", margin: float
     return "inconclusive"
 
 # %% ../nbs/95_repro.ipynb #94c412d9
-def metric_entry(metrics: dict, path: str):
+def metric_entry(
+    metrics: dict,  # nested metrics, as read from metrics.json
+    path: str,  # '/'-separated keys from the top level, e.g. 'gap/auroc'
+):
     "The value at the `/`-separated `path` of nested `metrics`, or a MedfairInputError naming the missing key."
     node, keys = metrics, path.split("/")
     for i, key in enumerate(keys):
@@ -179,7 +251,10 @@ def _num(x) -> float | None:
     except (TypeError, ValueError): return None
     return x if math.isfinite(x) else None
 
-def evaluate_claims(claims: list[Claim], metrics: dict) -> list[dict]:
+def evaluate_claims(
+    claims: list[Claim],  # the claims to check (`ReproSpec.claims`)
+    metrics: dict,  # the run's metrics.json; each claim's `metric` entry holds 'estimate' and 'ci' (or 'ci_low', 'ci_high')
+) -> list[dict]:
     "Each claim with its estimate, CI and verdict, read from the entries the notebook wrote into `metrics` (strict JSON: NaN → None)."
     out = []
     for c in claims:
@@ -194,7 +269,11 @@ def evaluate_claims(claims: list[Claim], metrics: dict) -> list[dict]:
     return out
 
 # %% ../nbs/95_repro.ipynb #983ddc55
-def parse_bounds(bounds: dict, params: dict[str, ReproParam], where: str = "BOUNDS") -> dict[str, tuple]:
+def parse_bounds(
+    bounds: dict,  # the notebook's `BOUNDS`: {parameter: (low, high)}, None for an open side
+    params: dict[str, ReproParam],  # the parameters cell's parameters; only int, float and list ones may have bounds
+    where: str = "BOUNDS",  # location named in error messages
+) -> dict[str, tuple]:
     "`BOUNDS` checked against the parameters: `{name: (low, high)}` for numeric or list parameters, `None` for an open side."
     if not isinstance(bounds, dict): raise MedfairInputError(where, f"a dict {{name: (low, high)}}, got {type(bounds).__name__}")
     out = {}
@@ -210,7 +289,11 @@ def parse_bounds(bounds: dict, params: dict[str, ReproParam], where: str = "BOUN
         out[name] = tuple(b)
     return out
 
-def check_bounds(name: str, value, bounds: tuple) -> None:
+def check_bounds(
+    name: str,  # the parameter's name, for the error message
+    value,  # the parameter's value: a number, or a list/tuple of numbers (every element checked)
+    bounds: tuple,  # inclusive (low, high); None for an open side
+) -> None:
     "A MedfairInputError naming the parameter, the value and the bound when `value` (or an element of a list) is outside `bounds`."
     lo, hi = bounds
     items = list(enumerate(value)) if isinstance(value, (list, tuple)) else [(None, value)]
@@ -263,7 +346,9 @@ def _declarations(nb, path: Path) -> dict:
                 out[name] = _literal(ast.get_source_segment(c.source, node.value), f"{path.stem}.{name}")
     return out
 
-def load_spec(path: str | Path) -> ReproSpec:
+def load_spec(
+    path: str | Path,  # reproduction notebook (.ipynb) with exactly one cell tagged 'parameters'
+) -> ReproSpec:
     "Read a reproduction notebook's declaration (nothing is executed)."
     path = Path(path)
     if not path.exists(): raise ReproError(f"{path}: no such reproduction notebook")
@@ -295,7 +380,9 @@ def load_spec(path: str | Path) -> ReproSpec:
             except MedfairInputError as e: raise ReproError(f"{path.name}: {src}: {e}") from None
     return ReproSpec(path.stem, path, title, purpose, params, presets, claims)
 
-def find_reproductions(root: str | Path | None = None) -> dict[str, ReproSpec]:
+def find_reproductions(
+    root: str | Path | None = None,  # folder of reproduction notebooks ('_*' and '.*' skipped); None = default_repro_dir()
+) -> dict[str, ReproSpec]:
     "Every reproduction notebook under `root` (default `default_repro_dir()`), by name."
     root = Path(root) if root else default_repro_dir()
     if not root.is_dir(): raise ReproError(f"{root}: reproduction folder not found (set MEDFAIR_REPRO_DIR)")
@@ -304,7 +391,10 @@ def find_reproductions(root: str | Path | None = None) -> dict[str, ReproSpec]:
 # %% ../nbs/95_repro.ipynb #f8101094
 _TRUE, _FALSE = {"true", "1", "yes", "y", "on"}, {"false", "0", "no", "n", "off"}
 
-def coerce(param: ReproParam, value: Any) -> Any:
+def coerce(
+    param: ReproParam,  # the parameter whose `type` the value must take
+    value: Any,  # a CLI string ('3', 'true', '0.1,0.2', "{'a': 1}", 'none'), or a Python value, which is only type-checked
+) -> Any:
     "`value` (a string from the CLI, or a Python value) converted to `param`'s type, or a MedfairInputError."
     t, name = param.type, f"parameter {param.name}"
     if not isinstance(value, str):
@@ -336,7 +426,12 @@ def coerce(param: ReproParam, value: Any) -> Any:
     except (ValueError, SyntaxError):
         raise MedfairInputError(name, f"expected {t}, got {value!r}") from None
 
-def resolve_parameters(spec: ReproSpec, overrides: dict | None = None, preset: str | None = None, seed: int | None = None) -> dict:
+def resolve_parameters(
+    spec: ReproSpec,  # the reproduction (`load_spec`, `find_reproductions`)
+    overrides: dict | None = None,  # {parameter: value}, CLI strings or Python values, applied after the preset
+    preset: str | None = None,  # one of `spec.presets`; None = the notebook's defaults
+    seed: int | None = None,  # value of the 'seed' parameter, applied last; None keeps the resolved one
+) -> dict:
     "Defaults ← preset ← overrides ← seed, every value checked against the parameters cell (type) and `BOUNDS` (range)."
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(spec.params))
@@ -370,7 +465,9 @@ def default_kernel() -> str:
         return "medfair" if "medfair" in KernelSpecManager().find_kernel_specs() else "python3"
     except Exception: return "python3"
 
-def auto_preset(spec: ReproSpec) -> str | None:
+def auto_preset(
+    spec: ReproSpec,  # the reproduction; only the names of its presets are read
+) -> str | None:
     "'gpu' when a GPU is present and the notebook defines it, else None: the notebook's own defaults (its CPU design, minutes)."
     try:
         import torch
@@ -379,7 +476,11 @@ def auto_preset(spec: ReproSpec) -> str | None:
     if gpu and "gpu" in spec.presets: return "gpu"
     return None
 
-def run_id(name: str, params: dict, preset: str | None) -> str:
+def run_id(
+    name: str,  # reproduction name
+    params: dict,  # resolved parameters; all but metrics_path go into the 8-hex-digit sha1
+    preset: str | None,  # the preset applied; None shows as 'default'
+) -> str:
     "A stable folder name for a parameter set: name, preset, seed and a hash of all parameters."
     p = {k: v for k, v in params.items() if k != "metrics_path"}
     h = hashlib.sha1(json.dumps(p, sort_keys=True, default=str).encode()).hexdigest()[:8]
@@ -396,7 +497,10 @@ def _aside_name(run_dir: Path) -> Path:
     while dest.exists(): k += 1; dest = run_dir.with_name(f"{run_dir.name}.{stamp}-{k}")
     return dest
 
-def prepare_run_dir(run_dir: str | Path, force: bool = False) -> Path | None:
+def prepare_run_dir(
+    run_dir: str | Path,  # folder for the new run, created with its parents when missing
+    force: bool = False,  # when it holds an earlier run (a run.json), rename it to '<folder>.<start time>' instead of refusing
+) -> Path | None:
     "Create `run_dir` for a new run; a non-empty one is refused, or with `force` (run folders only) renamed aside. Returns where the old one went."
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir(): raise MedfairInputError("--out", f"{run_dir} is a file, not a folder")
@@ -439,17 +543,26 @@ def _fmt_duration(s) -> str:
     m, sec = divmod(float(s), 60)
     return f"{int(m)} min {sec:.1f} s" if m else f"{sec:.1f} s"
 
-def format_claim(c: dict) -> str:
+def format_claim(
+    c: dict,  # an evaluated claim, a row of `evaluate_claims` (verdict, claim, estimate, ci, expect, control)
+) -> str:
     "One terminal line for an evaluated claim: verdict, claim, estimate [CI], expected direction."
     return (f"{c['verdict'].upper():<15} {c['claim']}{' (control arm)' if c.get('control') else ''}: "
             f"{_fmt_num(c['estimate'])} {_fmt_ci(c['ci'])}, expected {c['expect']}")
 
-def changed_parameters(record: dict, spec: ReproSpec) -> dict:
+def changed_parameters(
+    record: dict,  # the run record (run.json); its 'parameters' are compared
+    spec: ReproSpec,  # the reproduction, whose parameter defaults are the reference
+) -> dict:
     "`{name: (default, value)}` for the run's parameters that differ from the notebook's defaults (metrics_path aside)."
     return {k: (spec.params[k].default, v) for k, v in record.get("parameters", {}).items()
             if k != "metrics_path" and k in spec.params and v != spec.params[k].default}
 
-def run_header_html(record: dict, spec: ReproSpec, claims: list[dict] | None = None) -> str:
+def run_header_html(
+    record: dict,  # the run record (run.json): status, error, preset, seed, parameters, commit, device, start and duration
+    spec: ReproSpec,  # the reproduction that ran
+    claims: list[dict] | None = None,  # evaluated claims (`evaluate_claims` rows); None = not evaluated (the run did not finish)
+) -> str:
     "The top of a report: what ran (reproduction, status, preset, seed, changed parameters, commit, device, time) and the verdict table."
     e = lambda x: _html.escape(str(x))
     changed = "; ".join(f"<code>{e(k)} = {e(repr(v))}</code> (default {e(repr(d))})" for k, (d, v) in changed_parameters(record, spec).items())
@@ -501,7 +614,11 @@ def _add_claims(metrics_file: Path, claims: list[Claim]) -> list[dict]:
     metrics_file.write_text(json.dumps(m, indent=1))
     return m["claims"]
 
-def write_run_passport(record: dict, spec: ReproSpec, run_dir: Path) -> dict:
+def write_run_passport(
+    record: dict,  # the finished run's record (run.json): parameters, preset, seed, commit, packages, device, duration
+    spec: ReproSpec,  # the reproduction that ran
+    run_dir: Path,  # the run folder holding metrics.json and the outputs; passport.json and passport.html go here
+) -> dict:
     """Write `passport.json` / `passport.html` for a finished run: the notebook's claims and whatever it reports under
     `data_composition`, `evaluation`, `transformations`, `calibration` and `limitations` in metrics.json, the
     parameters, and a hash chain over the notebook, the parameters, the code versions and the run's outputs."""
@@ -525,9 +642,18 @@ def write_run_passport(record: dict, spec: ReproSpec, run_dir: Path) -> dict:
     write_passport(p, run_dir)
     return p
 
-def run_reproduction(name: str, overrides: dict | None = None, preset: str | None = "auto", seed: int | None = None,
-                     out: str | Path | None = None, root: str | Path | None = None, kernel: str | None = None,
-                     progress: bool = True, timeout: int | None = None, force: bool = False) -> Path:
+def run_reproduction(
+    name: str,  # reproduction name, as `medfair repro list` prints it
+    overrides: dict | None = None,  # {parameter: value} applied over the preset; CLI strings are coerced to the parameter's type
+    preset: str | None = "auto",  # a preset of the notebook ('ci', 'gpu', ...), None for its defaults, 'auto' = 'gpu' on a GPU
+    seed: int | None = None,  # value of the 'seed' parameter; None keeps the preset's or the default
+    out: str | Path | None = None,  # run folder; None = runs/<run_id> under the current directory
+    root: str | Path | None = None,  # folder of reproduction notebooks; None = default_repro_dir()
+    kernel: str | None = None,  # Jupyter kernel that executes the notebook; None = default_kernel()
+    progress: bool = True,  # show papermill's progress bar
+    timeout: int | None = None,  # per-cell execution limit in seconds; None = no limit
+    force: bool = False,  # move an earlier run in the run folder aside instead of refusing (see `prepare_run_dir`)
+) -> Path:
     "Validate, run and record reproduction `name`; returns the run folder. Raises `ReproRunError` (run folder kept) when a cell fails, `ReproInterrupted` on Ctrl-C."
     import papermill as pm
     from medfair.htmlreport import notebook_to_html
@@ -591,7 +717,10 @@ def run_reproduction(name: str, overrides: dict | None = None, preset: str | Non
     return run_dir
 
 # %% ../nbs/95_repro.ipynb #124dcabb
-def flatten_metrics(d: dict, prefix: str = "") -> dict[str, float]:
+def flatten_metrics(
+    d: dict,  # nested metrics; leaves that are not numbers (or are bools) are dropped
+    prefix: str = "",  # prepended to every key (the recursion passes 'a/')
+) -> dict[str, float]:
     "Scalar leaves of a nested metrics dict as {'a/b/c': value}."
     out = {}
     for k, v in d.items():
@@ -610,7 +739,10 @@ def _run_cli(args: list[str]) -> tuple[int, str]:
     r = subprocess.run([sys.executable, "-m", "medfair.cli", "repro", "run", *args], capture_output=True, text=True)
     return r.returncode, (r.stderr or r.stdout)[-2000:]
 
-def summarize_runs(rows: list[dict], keys: list[str]) -> pd.DataFrame:
+def summarize_runs(
+    rows: list[dict],  # one row per successful run: the grid keys, 'seed', 'run_dir', 'status' and flattened metrics
+    keys: list[str],  # grid parameters to group by (one row per grid point and metric); [] = one group
+) -> pd.DataFrame:
     "Across-seed summary per grid point: mean, std, n and t-based 95 % CI of every metric."
     from scipy import stats
     long = pd.DataFrame(rows)
@@ -627,7 +759,10 @@ def summarize_runs(rows: list[dict], keys: list[str]) -> pd.DataFrame:
                         "ci_low": mean - half, "ci_high": mean + half})
     return pd.DataFrame(out)
 
-def tally_claims(runs: list[dict], keys: list[str]) -> pd.DataFrame:
+def tally_claims(
+    runs: list[dict],  # one row per run: the grid keys, 'status' ('ok' or 'failed') and 'claims' (its evaluated claims)
+    keys: list[str],  # grid parameters to group by; [] = one group
+) -> pd.DataFrame:
     "Per grid point and claim, in how many runs (seeds) each verdict came out; `runs` rows hold the grid keys, 'status' and 'claims'."
     out = []
     if not runs: return pd.DataFrame()
@@ -646,8 +781,16 @@ def tally_claims(runs: list[dict], keys: list[str]) -> pd.DataFrame:
                         **{v.replace(" ", "_"): t[v] for v in VERDICTS}, "failed": failed, "summary": summary})
     return pd.DataFrame(out)
 
-def sweep(name: str, grid: dict[str, list], seeds: list[int] = (0,), preset: str | None = "auto", out: str | Path = "runs/sweeps",
-          workers: int = 1, root: str | Path | None = None, progress: bool = True) -> pd.DataFrame:
+def sweep(
+    name: str,  # reproduction name, as `medfair repro list` prints it
+    grid: dict[str, list],  # {parameter: values}; every combination runs; {} = the preset's parameters only
+    seeds: list[int] = (0,),  # seeds run at every grid point
+    preset: str | None = "auto",  # preset of every run; None for the notebook's defaults, 'auto' = 'gpu' on a GPU
+    out: str | Path = "runs/sweeps",  # parent folder; the runs and the summaries go to out/<name>/
+    workers: int = 1,  # runs at a time, each a `medfair repro run` subprocess
+    root: str | Path | None = None,  # folder of reproduction notebooks; None = default_repro_dir()
+    progress: bool = True,  # show a progress bar over the runs
+) -> pd.DataFrame:
     "Run `name` over the grid × seeds (resumable), write summary.csv / claims.csv / summary.html under `out/name`, return the summary (claim tally in `.attrs['claims']`)."
     from concurrent.futures import ThreadPoolExecutor
     from tqdm.auto import tqdm
@@ -708,7 +851,9 @@ def sweep(name: str, grid: dict[str, list], seeds: list[int] = (0,), preset: str
 def _parse_p(pairs: list[list[str]] | None) -> dict:
     return {k: v for k, v in (pairs or [])}
 
-def add_repro_commands(sub) -> None:
+def add_repro_commands(
+    sub,  # the subparsers object of the `medfair` parser (from `ArgumentParser.add_subparsers`)
+) -> None:
     "Register `medfair repro list|run|sweep` on an argparse subparsers object."
     pr = sub.add_parser("repro", help="list, run and sweep reproductions")
     rs = pr.add_subparsers(dest="repro_cmd", metavar="ACTION")
