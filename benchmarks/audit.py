@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
-from medfair.audit import bootstrap_classification
+from medfair.resampling import bootstrap_classification
 from medfair.metrics import CLASSIFICATION_METRICS, classification_by_group
 
 

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 from .core import MedfairInputError, as_generator
 from .cohort import LABELS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
+from .metrics import worst_group_score
 from .records import preprocess_splits
 from .train import Trainer, TrainConfig, seed_everything_local, torch_threads
 
@@ -424,8 +425,7 @@ def make_evaluate_fn(group: str):
         for g in sorted(set(p["groups"])):
             m = p["groups"] == g
             per[g] = _mean_auroc(p["labels"][m], p["scores"][m]); out[f"auroc/{group}={g}"] = per[g]
-        fin = [v for v in per.values() if np.isfinite(v)]
-        out["worst_group"] = float(min(fin)) if fin else float("nan")
+        out["worst_group"] = worst_group_score(per)
         return out
     return evaluate
 
@@ -591,7 +591,8 @@ def train_classifier(
     val, test = frame("val"), frame("test")
     cals, thrs = {}, {}
     if post_hoc:
-        from medfair.audit import GroupPlattScaler, fit_group_thresholds
+        from medfair.calibration import GroupPlattScaler
+        from medfair.thresholds import fit_group_thresholds
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for l in labels:

@@ -15,7 +15,51 @@ import nbformat
 from .core import MedfairInputError
 
 # %% auto #0
-__all__ = ['PLOTLY_MIME', 'strip_front_matter', 'insert_at_top', 'inline_plotly', 'notebook_to_html', 'main']
+__all__ = ['PAGE_CSS', 'PLOTLY_MIME', 'html_page', 'table_html', 'figures_html', 'write_html', 'strip_front_matter',
+           'insert_at_top', 'inline_plotly', 'notebook_to_html', 'main']
+
+# %% ../nbs/91_htmlreport.ipynb #83c5fa05
+PAGE_CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}
+th{background:#f4f4f4}.muted{color:#777}.ok{color:#1a7f37;font-weight:600}.bad{color:#b42318;font-weight:600}code{font-size:.85em}"""
+
+def html_page(
+    title: str,  # the page's <title> (escaped here)
+    body,  # HTML of the body: a string or a sequence of strings, joined with newlines
+    css: str = PAGE_CSS,  # stylesheet embedded in the page
+) -> str:
+    "A complete, self-contained HTML page (UTF-8, one embedded stylesheet, no external assets)."
+    text = body if isinstance(body, str) else "\n".join(body)
+    return (f"<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>{_html.escape(str(title))}</title>\n"
+            f"<style>{css}</style>\n</head>\n<body>\n{text}\n</body>\n</html>\n")
+
+def table_html(
+    df,  # a pandas DataFrame
+    empty: str = "none",  # text shown instead of an empty table
+) -> str:
+    "`df` as an HTML table: no index, four significant digits, '–' for missing values."
+    if not len(df): return f'<p class="muted">{_html.escape(empty)}</p>'
+    return df.to_html(index=False, border=0, na_rep="–", float_format=lambda v: f"{v:.4g}")
+
+def figures_html(
+    figs,  # plotly Figures
+    include_plotlyjs: bool | str = True,  # how the first figure carries plotly.js (True: inline, 'cdn': a link, False: none)
+) -> list[str]:
+    "HTML fragments of `figs`, plotly.js included with the first figure only (so a page carries it once)."
+    return [f.to_html(full_html=False, include_plotlyjs=include_plotlyjs if i == 0 else False, include_mathjax=False,
+                      config={"responsive": True}) for i, f in enumerate(figs)]
+
+def write_html(
+    path,  # destination file; must end in .html or .htm; parent folders are created
+    text: str,  # the page
+) -> Path:
+    "Write `text` to `path` as UTF-8 and return the path."
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"): raise MedfairInputError("path", f"must end in .html, got {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 # %% ../nbs/91_htmlreport.ipynb #32ffb3fb
 _FRONT_MATTER = re.compile(r"\A\s*---\s*\n(.*?\n)?---\s*\Z", re.S)

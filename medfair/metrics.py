@@ -5,9 +5,10 @@
 # %% ../nbs/03_metrics.ipynb #90110ff9
 from __future__ import annotations
 import itertools
+import sys
 import warnings
 from dataclasses import dataclass, asdict
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, Mapping
 
 import numpy as np
 import pandas as pd
@@ -17,12 +18,12 @@ from .core import MedfairInputError
 
 # %% auto #0
 __all__ = ['SEP', 'TIDY_COLUMNS', 'CLASSIFICATION_METRICS', 'SEGMENTATION_METRICS', 'HIGHER_IS_BETTER', 'DISPARITY_STATS',
-           'SEG_DISPARITY_STATS', 'DISPARITY_COLUMNS', 'MetricWarning', 'as_group_table', 'group_frame',
+           'SEG_DISPARITY_STATS', 'DISPARITY_COLUMNS', 'MetricWarning', 'as_group_table', 'group_keys', 'group_frame',
            'check_classification_inputs', 'uniform_bin_edges', 'MetricEngine', 'classification_by_group',
            'classification_metrics', 'rates_by_group', 'demographic_parity_difference', 'equal_opportunity_difference',
            'equalized_odds_difference', 'disparity_stats', 'disparities', 'relative_to_overall', 'disparity_bounds',
-           'EmptyPolicy', 'surface_distances', 'segmentation_scores', 'segmentation_table', 'segmentation_by_group',
-           'seg_fairness_stats', 'segmentation_fairness']
+           'EmptyPolicy', 'surface_distances', 'dice_coefficient', 'worst_group_score', 'segmentation_scores',
+           'segmentation_table', 'segmentation_by_group', 'seg_fairness_stats', 'segmentation_fairness']
 
 # %% ../nbs/03_metrics.ipynb #8ed9c865
 SEP = "×"  # joins names and values of intersecting groupings, e.g. 'sex×site' and 'F×A'
@@ -51,6 +52,14 @@ def as_group_table(groups, n: int | None = None) -> pd.DataFrame:
         if miss: raise MedfairInputError(f"groups[{c!r}]", f"{miss} missing group labels; label them (e.g. 'unknown') instead of dropping patients silently")
     return df
 
+def group_keys(groups) -> np.ndarray:
+    """One string key per row of a group table (DataFrame / dict / 1-D array): the value of its one column, or the values
+    of its columns joined by `SEP` ('F×B'). Every module that needs one stratum label per sample builds it here."""
+    gdf = as_group_table(groups)
+    if gdf.shape[1] == 0: raise MedfairInputError("groups", "at least one group column is needed")
+    if len(gdf) == 0: return np.empty(0, dtype=object)
+    return (gdf.astype(str).agg(SEP.join, axis=1) if gdf.shape[1] > 1 else gdf.iloc[:, 0].astype(str)).to_numpy()
+
 def group_frame(groups, intersections: bool | Sequence[Sequence[str]] = True, n: int | None = None) -> pd.DataFrame:
     "One string column per grouping of `groups` (DataFrame / dict / 1-D array), plus intersections 'a×b' (True: all combinations of 2+ columns)."
     df = as_group_table(groups, n)
@@ -62,7 +71,7 @@ def group_frame(groups, intersections: bool | Sequence[Sequence[str]] = True, n:
     for cb in combos:
         missing = [c for c in cb if c not in out.columns]
         if missing: raise MedfairInputError("intersections", f"unknown grouping columns {missing}")
-        out[SEP.join(cb)] = out[list(cb)].agg(SEP.join, axis=1) if len(out) else pd.Series([], dtype=str)
+        out[SEP.join(cb)] = group_keys(out[list(cb)])
     return out
 
 # %% ../nbs/03_metrics.ipynb #24ee105a
@@ -134,7 +143,7 @@ class MetricEngine:
         base = [str(c) for c in gdf.columns]
         # finest cells = intersection of all base columns; the canonical order lists samples cell by cell, by score within a cell
         if len(base) > 1: codes = np.unique(self.groups[SEP.join(base)] if SEP.join(base) in self.groups else
-                                            self.groups[base].agg(SEP.join, axis=1).to_numpy(), return_inverse=True)[1]
+                                            group_keys(self.groups[base]), return_inverse=True)[1]
         elif base: codes = np.unique(self.groups[base[0]].to_numpy(), return_inverse=True)[1]
         else: codes = np.zeros(self.n, dtype=np.int64)
         self.order = np.lexsort((s, codes))                        # canonical position -> original index
@@ -280,8 +289,7 @@ def _fair_diff(y_true, y_pred, groups, metrics, method):
     if method not in ("between_groups", "to_overall"): raise MedfairInputError("method", f"must be 'between_groups' or 'to_overall', got {method!r}")
     gdf = as_group_table(groups, len(np.asarray(y_true)))
     if gdf.shape[1] == 0: raise MedfairInputError("groups", "at least one group column is needed")
-    key = gdf.astype(str).agg(SEP.join, axis=1) if gdf.shape[1] > 1 else gdf.iloc[:, 0].astype(str)
-    t = rates_by_group(y_true, y_pred, {"g": key.to_numpy()}, intersections=False)
+    t = rates_by_group(y_true, y_pred, {"g": group_keys(gdf)}, intersections=False)
     res, msgs = [], []
     need = 2 if method == "between_groups" else 1
     for m in metrics:
@@ -420,6 +428,36 @@ def surface_distances(pred, target, spacing=None) -> tuple[np.ndarray, np.ndarra
     dt_p = ndimage.distance_transform_edt(~sp, sampling=spacing)
     return dt_t[sp], dt_p[st]
 
+def dice_coefficient(pred, target, axes: int | Sequence[int] | None = None, empty: float = 1.0):
+    """Dice 2|P∩T| / (|P| + |T|) of binary masks `pred` and `target` (NumPy arrays or torch tensors of one shape), summed
+    over `axes` (None: all axes, a float; else an array over the remaining axes, e.g. `axes=(-2, -1)` gives one Dice per
+    image and structure of a B×S×H×W stack). Where both masks are empty the value is `empty` (1.0: nothing to find, nothing
+    found). Computed in float64. The one Dice of medfair: metrics, spatial checks, segmentation training and evaluation."""
+    _torch = sys.modules.get("torch")                    # tensors only exist when torch is loaded; metrics does not import it
+    is_t = _torch is not None and _torch.is_tensor(pred)
+    if is_t != (_torch is not None and _torch.is_tensor(target)): raise MedfairInputError("target", "pred and target must both be tensors or both arrays")
+    p, t = (pred.bool(), target.bool()) if is_t else (np.asarray(pred).astype(bool), np.asarray(target).astype(bool))
+    if p.shape != t.shape: raise MedfairInputError("target", f"shape {tuple(t.shape)} differs from pred's {tuple(p.shape)}")
+    ax = tuple(range(p.ndim)) if axes is None else ((axes,) if isinstance(axes, int) else tuple(axes))
+    if is_t:
+        inter = (p & t).sum(ax).double(); tot = p.sum(ax).double() + t.sum(ax).double()
+        return (2 * inter / tot.clamp(min=1)).where(tot > 0, tot.new_full(tot.shape, float(empty)))
+    inter = np.logical_and(p, t).sum(ax, dtype=np.float64); tot = p.sum(ax, dtype=np.float64) + t.sum(ax, dtype=np.float64)
+    out = np.where(tot > 0, 2 * inter / np.maximum(tot, 1), float(empty))
+    return float(out) if axes is None else out
+
+def worst_group_score(
+    scores: Mapping[str, float],  # group name -> metric of that group (higher is better), e.g. per-group AUROC or mean Dice
+    counts: Mapping[str, int] | None = None,  # group name -> number of samples; None counts every group as large enough
+    min_size: int = 1,  # groups with fewer samples are left out (their estimate is too noisy to select a model on)
+    default: float = float("nan"),  # returned when no group is eligible
+) -> float:
+    """The lowest finite score among groups of at least `min_size` samples: the worst-group criterion that model
+    selection in `classify` and `segment` uses."""
+    ok = [float(v) for g, v in scores.items()
+          if np.isfinite(v) and (counts is None or counts.get(g, 0) >= min_size)]
+    return min(ok) if ok else float(default)
+
 def segmentation_scores(pred, target, spacing: Sequence[float] | None = None, policy: EmptyPolicy | None = None,
                         percentile: float = 95.0) -> dict[str, Any]:
     "Dice, IoU, HD, HD95 (`percentile`), ASSD of one binary mask pair in physical units, with the empty-mask `policy`."
@@ -438,8 +476,8 @@ def segmentation_scores(pred, target, spacing: Sequence[float] | None = None, po
         v = np.nan if policy.both_empty == "nan" else None
         out.update(dice=1.0 if v is None else v, iou=1.0 if v is None else v, hd=0.0 if v is None else v, hd95=0.0 if v is None else v, assd=0.0 if v is None else v)
         return out
-    inter, ps, ts = np.logical_and(p, t).sum(), p.sum(), t.sum()
-    out.update(dice=float(2 * inter / (ps + ts)), iou=float(inter / np.logical_or(p, t).sum()))   # 0 when exactly one is empty
+    inter = np.logical_and(p, t).sum()
+    out.update(dice=dice_coefficient(p, t), iou=float(inter / np.logical_or(p, t).sum()))   # 0 when exactly one is empty
     if pe or te:                               # the distances do not exist: the policy decides
         if policy.one_empty == "nan": out.update(hd=np.nan, hd95=np.nan, assd=np.nan)
         else:

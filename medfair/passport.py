@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .htmlreport import html_page, table_html
 from .core import MedfairInputError, package_version, sha256_file, to_jsonable
 from .metrics import group_frame
 
@@ -208,14 +209,6 @@ def verify_passport(
     return problems
 
 # %% ../nbs/93_passport.ipynb #d9031a7a
-_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left}
-th{background:#f4f4f4}.muted{color:#777}.ok{color:#1a7f37;font-weight:600}.bad{color:#b42318;font-weight:600}code{font-size:.85em}"""
-
-def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, na_rep="–", float_format=lambda v: f"{v:.4g}") if len(df) else '<p class="muted">none</p>'
-
 def _list(items) -> str:
     return "<ul>" + "".join(f"<li>{_html.escape(str(i))}</li>" for i in items) + "</ul>"
 
@@ -227,13 +220,13 @@ def passport_html(
     md_, iu = p["model_details"], p["intended_use"]
     comp = pd.DataFrame(p["data"]["composition"])
     if len(comp):
-        comp = comp.pivot_table(index=["attribute", "level"], columns="split", values="n", aggfunc="sum", sort=False).reset_index()
+        comp = comp.pivottable_html(index=["attribute", "level"], columns="split", values="n", aggfunc="sum", sort=False).reset_index()
         comp.columns.name = None
     ev = pd.DataFrame(p["evaluation"]["metrics"])
     parts = [f"<h1>AI passport: {e(md_['name'])}</h1>",
              f"<p class='muted'>{e(md_['kind'].replace('_', ' '))} · medfair {e(str(md_.get('medfair_version')))} · created {e(p['created'])} · "
              f"chain head <code>{p['traceability']['head'][:16]}…</code></p>",
-             "<h2>Model details</h2>", _table(pd.DataFrame([{"field": k, "value": json.dumps(v) if isinstance(v, (dict, list)) else v}
+             "<h2>Model details</h2>", table_html(pd.DataFrame([{"field": k, "value": json.dumps(v) if isinstance(v, (dict, list)) else v}
                                                             for k, v in md_.items()])),
              "<h2>Intended use</h2><h3>Primary uses</h3>", _list(iu["primary_uses"]), "<h3>Primary users</h3>", _list(iu["primary_users"]),
              "<h3>Out of scope</h3>", _list(iu["out_of_scope"]),
@@ -241,20 +234,20 @@ def passport_html(
     if p["evaluation"].get("claims"):
         cl = pd.DataFrame(p["evaluation"]["claims"])
         if "ci" in cl: cl["ci"] = [f"[{c[0]:.4g}, {c[1]:.4g}]" if isinstance(c, list) and None not in c else "–" for c in cl["ci"]]
-        parts += ["<h2>Claims</h2>", _table(cl[[c for c in ("id", "claim", "estimate", "ci", "expect", "verdict") if c in cl]])]
-    parts += ["<h2>Evaluation by group</h2>", _table(ev),
-              "<h2>Calibration by group</h2>", _table(pd.DataFrame(p["calibration"] or [])),
+        parts += ["<h2>Claims</h2>", table_html(cl[[c for c in ("id", "claim", "estimate", "ci", "expect", "verdict") if c in cl]])]
+    parts += ["<h2>Evaluation by group</h2>", table_html(ev),
+              "<h2>Calibration by group</h2>", table_html(pd.DataFrame(p["calibration"] or [])),
               "<h2>Uncertainty</h2>", f"<pre>{e(json.dumps(p['uncertainty'], indent=1))}</pre>" if p["uncertainty"] else '<p class="muted">the model reports no uncertainty of its own</p>',
-              f"<h2>Data: {e(p['data']['source'])}</h2>", _table(comp),
-              "<h2>Transformations</h2>", '<p class="muted">no transformation records were reported</p>' if not p["transformations"] else _table(pd.DataFrame([{"step": i + 1, "op": t["op"], "parameters": json.dumps({k: v for k, v in t.items() if k != "op"})}
+              f"<h2>Data: {e(p['data']['source'])}</h2>", table_html(comp),
+              "<h2>Transformations</h2>", '<p class="muted">no transformation records were reported</p>' if not p["transformations"] else table_html(pd.DataFrame([{"step": i + 1, "op": t["op"], "parameters": json.dumps({k: v for k, v in t.items() if k != "op"})}
                                                                 for i, t in enumerate(p["transformations"])])),
-              "<h2>Training configuration</h2>", _table(pd.DataFrame([{"parameter": k, "value": json.dumps(v)} for k, v in p["training"].items()])),
-              "<h2>Traceability (hash chain)</h2>", _table(pd.DataFrame([{"role": t["role"], "name": t["name"], "path": t.get("path", ""),
+              "<h2>Training configuration</h2>", table_html(pd.DataFrame([{"parameter": k, "value": json.dumps(v)} for k, v in p["training"].items()])),
+              "<h2>Traceability (hash chain)</h2>", table_html(pd.DataFrame([{"role": t["role"], "name": t["name"], "path": t.get("path", ""),
                                                                            "sha256": t["sha256"][:16] + "…", "chain": t["chain"][:16] + "…"}
                                                                           for t in p["traceability"]["entries"]])),
-              "<h2>FUTURE-AI traceability</h2>", _table(pd.DataFrame([{"recommendation": f["recommendation"], "what": f.get("text", ""),
+              "<h2>FUTURE-AI traceability</h2>", table_html(pd.DataFrame([{"recommendation": f["recommendation"], "what": f.get("text", ""),
                                                                         "evidence (sections)": ", ".join(f["evidence"])} for f in p["future_ai"]]))]
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>AI passport: {e(md_['name'])}</title><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>"
+    return html_page(f"AI passport: {md_['name']}", "".join(parts))
 
 def write_passport(
     passport: dict,  # the passport, validated against PASSPORT_SCHEMA before anything is written

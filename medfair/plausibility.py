@@ -21,7 +21,7 @@ from .cohort import ORGANS, LANDMARK_INDEX
 from .train import Trainer, TrainConfig, TensorDictDataset, seeded_init_
 from .segment import FairnessAwareSegmentationLoss
 from .metrics import segmentation_table, segmentation_by_group
-from .audit import bootstrap_group_means
+from .resampling import bootstrap_group_means
 
 # %% auto #0
 __all__ = ['EIGHT', 'FOUR', 'as_channels', 'to_label_map', 'organ_topology', 'topology_table', 'topology_report',

@@ -16,6 +16,7 @@ from plotly.colors import qualitative
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
+from .htmlreport import figures_html, html_page, write_html
 from .core import MedfairInputError
 from .metrics import TIDY_COLUMNS
 
@@ -276,7 +277,7 @@ def dice_by_group(values, groups, kind: str = "box", title: str = "Per-image Dic
 
 # %% ../nbs/05_plots.ipynb #e46e7cc7
 def adjusted_forest_plot(table: pd.DataFrame, odds_ratio: bool | None = None, title: str | None = None) -> go.Figure:
-    """Forest plot of a `medfair.audit.adjusted_disparities` table: for each attribute level, the marginal (attribute
+    """Forest plot of a `medfair.adjusted.adjusted_disparities` table: for each attribute level, the marginal (attribute
     alone) and the adjusted (all attributes and covariates) effect with its CI, side by side. Odds ratios on a log axis
     with a line at 1 for binomial tables, differences with a line at 0 for gaussian ones (`odds_ratio=None`: by the columns)."""
     est_cols = [f"{w}_{c}" for w in ("marginal", "adjusted") for c in ("estimate", "ci_low", "ci_high")]
@@ -445,16 +446,7 @@ def save_html(figs, path, title: str = "medfair report") -> Path:
     if not items: raise MedfairInputError("figs", "no figures given")
     for h, f in items:
         if not isinstance(f, go.Figure): raise MedfairInputError("figs", f"expected plotly Figures, got {type(f).__name__}" + (f" for {h!r}" if h else ""))
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"): raise MedfairInputError("path", f"must end in .html, got {path.name!r}")
-    parts = [f"<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>{_html.escape(title)}</title>\n"
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}</style>\n</head>\n<body>\n"
-             f"<h1>{_html.escape(title)}</h1>\n"]
-    for i, (h, f) in enumerate(items):
-        if h: parts.append(f"<h2>{_html.escape(str(h))}</h2>\n")
-        parts.append(f.to_html(full_html=False, include_plotlyjs=(i == 0), include_mathjax=False, config={"responsive": True}))
-        parts.append("\n")
-    parts.append("</body>\n</html>\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+    parts = [f"<h1>{_html.escape(title)}</h1>"]
+    for (h, _), fh in zip(items, figures_html([f for _, f in items])):
+        parts += [f"<h2>{_html.escape(str(h))}</h2>"] * bool(h) + [fh]
+    return write_html(path, html_page(title, parts))

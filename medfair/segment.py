@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Subset
 
+from .metrics import dice_coefficient, worst_group_score
 from .core import MedfairInputError, as_generator, resolve_device
 from .cohort import ORGANS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
@@ -163,9 +164,7 @@ def labelmap_to_masks(labelmap, structures: Sequence[str] = tuple(STRUCTURES)):
 # %% ../nbs/21_segment.ipynb #f005c721
 def hard_dice_per_image(pred, target, structures: Sequence[str] = tuple(STRUCTURES)) -> torch.Tensor:
     "Dice of hard label maps per image and structure (B×S); both empty scores 1 (medfair.metrics' default empty policy)."
-    p, t = labelmap_to_masks(pred, structures), labelmap_to_masks(target, structures)
-    inter = (p & t).sum((-2, -1)).double(); tot = p.sum((-2, -1)).double() + t.sum((-2, -1)).double()
-    return torch.where(tot > 0, 2 * inter / tot.clamp(min=1), torch.ones_like(tot))
+    return dice_coefficient(labelmap_to_masks(pred, structures), labelmap_to_masks(target, structures), axes=(-2, -1))
 
 # %% ../nbs/21_segment.ipynb #306e1bd3
 def _logits(out): return out[0] if isinstance(out, (tuple, list)) else out
@@ -247,7 +246,7 @@ class SegmentationEvaluation:
     disparities: pd.DataFrame    # structure, group_col, metric, stat (gap/ratio/std/ser/es_score...), estimate, ci_low, ci_high, ...
     tests: pd.DataFrame          # pairwise Mann-Whitney tests (Holm-corrected within each structure)
     config: dict = field(default_factory=dict)
-    pairwise: pd.DataFrame | None = None  # structure + medfair.audit.PAIRWISE_COLUMNS: group_col, metric, group_a, group_b, difference a − b, ratio a / b, CIs, p_value, p_adj (Holm within each structure)
+    pairwise: pd.DataFrame | None = None  # structure + medfair.resampling.PAIRWISE_COLUMNS: group_col, metric, group_a, group_b, difference a − b, ratio a / b, CIs, p_value, p_adj (Holm within each structure)
 
     def mean(self, structure: str = "lungs", metric: str = "dice") -> float:
         "Overall mean of `metric` for `structure` over the evaluated images."
@@ -266,7 +265,7 @@ class SegmentationEvaluation:
 
     def differences(self, structure: str = "lungs", metric: str = "dice", group_col: str | None = None) -> pd.DataFrame:
         "Signed pairwise differences (a − b) and ratios (a / b) of `metric`'s group means for `structure`, with CIs and corrected p-values."
-        from medfair.audit import PAIRWISE_COLUMNS
+        from medfair.resampling import PAIRWISE_COLUMNS
         if self.pairwise is None: return pd.DataFrame(columns=["structure", *PAIRWISE_COLUMNS])
         d = self.pairwise[(self.pairwise.structure == structure) & (self.pairwise.metric == metric)]
         if group_col is not None: d = d[d.group_col == group_col]
@@ -364,13 +363,13 @@ def segmentation_evaluate_fn(group_cols: Sequence[str] = ("sex", "age_group", "s
         d = torch.cat(dice).numpy()
         main = d[:, names.index(structure)]
         out = {"dice": float(main.mean()), **{f"dice/{s}": float(d[:, k].mean()) for k, s in enumerate(names)}}
-        eligible = []
+        per, n = {}, {}
         for c in group_cols:
             g = np.asarray(groups[c])
             for v in sorted(set(g)):
-                out[f"dice/{c}={v}"] = float(main[g == v].mean()); out[f"n/{c}={v}"] = int((g == v).sum())
-                if (g == v).sum() >= min_group_size: eligible.append(out[f"dice/{c}={v}"])
-        out["worst_group"] = float(min(eligible)) if eligible else out["dice"]
+                k = f"{c}={v}"
+                out[f"dice/{k}"] = per[k] = float(main[g == v].mean()); out[f"n/{k}"] = n[k] = int((g == v).sum())
+        out["worst_group"] = worst_group_score(per, n, min_group_size, default=out["dice"])
         return out
     return evaluate
 

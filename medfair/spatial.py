@@ -19,9 +19,8 @@ from .core import MedfairInputError
 from .records import Record, register_op, replay, invert, replay_all, invert_all, NotInvertibleError
 
 # %% auto #0
-__all__ = ['MASK_MODES', 'RESIZE_MODES', 'LANDMARK_KINDS', 'dice', 'resample', 'resize', 'register_landmarks',
-           'mutual_information', 'register_rigid', 'standardize', 'map_points', 'Template', 'population_templates',
-           'Standardize']
+__all__ = ['MASK_MODES', 'RESIZE_MODES', 'LANDMARK_KINDS', 'resample', 'resize', 'register_landmarks', 'mutual_information',
+           'register_rigid', 'standardize', 'map_points', 'Template', 'population_templates', 'Standardize']
 
 # %% ../nbs/11_spatial.ipynb #c3d6ee95
 MASK_MODES = ("nearest", "linear")
@@ -114,12 +113,6 @@ def _replay_spatial(rec, image, **kw): return _map(rec, image, False, **kw)
 def _invert_spatial(rec, image, **kw): return _map(rec, image, True, **kw)
 for _op in ("resample", "resize", "warp"): register_op(_op, _replay_spatial, _invert_spatial)
 
-def dice(a, b) -> float:
-    "Dice overlap of two binary masks (1.0 when both are empty)."
-    a, b = np.asarray(a, bool), np.asarray(b, bool)
-    if a.shape != b.shape: raise MedfairInputError("b", f"shape {b.shape} differs from a's {a.shape}")
-    s = a.sum() + b.sum()
-    return 1.0 if s == 0 else float(2 * np.logical_and(a, b).sum() / s)
 
 # %% ../nbs/11_spatial.ipynb #426ac879
 def resample(image, spacing, target_spacing, order: int = 1, anti_aliasing: bool = True, cval: float = 0.0) -> tuple[np.ndarray, Record]:

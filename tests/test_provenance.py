@@ -12,7 +12,8 @@ from medfair.dicom import write_cohort
 from medfair.normalize import AdaptiveNormalizer, Normalize
 from medfair.passport import classifier_passport, validate_passport, verify_passport, write_passport
 from medfair.records import Compose, load_dicom
-from medfair.spatial import Standardize, dice
+from medfair.metrics import dice_coefficient
+from medfair.spatial import Standardize
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_spatial_steps_invert_to_the_original_grid(folder):
     for k in range(masks.shape[0]):
         back = s.invert(s.masks[k], mask_mode="linear")
         assert back.shape == masks.shape[1:]
-        assert dice(back, masks[k]) > 0.9, (k, dice(back, masks[k]))
+        assert dice_coefficient(back, masks[k]) > 0.9, (k, dice_coefficient(back, masks[k]))
     # a prediction on the model's grid (here: the standardized image) maps back onto the file's grid
     z = Normalize(AdaptiveNormalizer("zscore"))(load_dicom(path)).image
     assert np.corrcoef(s.invert(s.image).ravel(), z.ravel())[0, 1] > 0.95

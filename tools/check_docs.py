@@ -18,8 +18,8 @@ def public_callables(modname):
         if inspect.isfunction(obj) and obj.__module__ == modname: yield name, obj
         elif inspect.isclass(obj) and obj.__module__ == modname:
             init = obj.__dict__.get("__init__")
-            if inspect.isfunction(init): yield name, init
-            elif "__dataclass_fields__" in obj.__dict__: yield name, obj
+            if "__dataclass_fields__" in obj.__dict__: yield name, obj     # its generated __init__ has no source
+            elif inspect.isfunction(init): yield name, init
             for m, f in obj.__dict__.items():
                 if inspect.isfunction(f) and not m.startswith("_"): yield f"{name}.{m}", f
 
