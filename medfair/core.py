@@ -24,12 +24,18 @@ class MedfairError(Exception):
 
 class MedfairInputError(MedfairError, ValueError):
     "A bad input: `what` names the input (argument, file, column), `why` says what is wrong with it."
-    def __init__(self, what: str, why: str):
+    def __init__(self,
+                 what: str,  # the input at fault: an argument name, a file path or a column
+                 why: str,  # what is wrong with it; the message reads "`what`: `why`"
+                 ):
         self.what, self.why = str(what), str(why)
         super().__init__(f"{self.what}: {self.why}")
 
 # %% ../nbs/90_core.ipynb #e600bf09
-def as_generator(seed: int | np.random.Generator | np.random.SeedSequence | None = None) -> np.random.Generator:
+def as_generator(
+    # None: fresh OS entropy; an int >= 0 or a SeedSequence: a reproducible stream; a Generator: returned as is
+    seed: int | np.random.Generator | np.random.SeedSequence | None = None,
+) -> np.random.Generator:
     "A `numpy.random.Generator` from `seed` (None, int, SeedSequence or Generator, which is returned as is)."
     if isinstance(seed, np.random.Generator): return seed
     if seed is None or isinstance(seed, np.random.SeedSequence): return np.random.default_rng(seed)
@@ -39,7 +45,9 @@ def as_generator(seed: int | np.random.Generator | np.random.SeedSequence | None
     return np.random.default_rng(int(seed))
 
 # %% ../nbs/90_core.ipynb #227ec5ba
-def to_jsonable(o: Any) -> Any:
+def to_jsonable(
+    o: Any,  # value to convert: scalars, NumPy scalars/arrays and nested dicts, lists and tuples of them
+) -> Any:
     "`o` with NumPy scalars/arrays, tuples and non-string dict keys turned into plain JSON values; NaN and ±inf become None."
     if isinstance(o, dict): return {str(k): to_jsonable(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)): return [to_jsonable(v) for v in o]
@@ -49,7 +57,10 @@ def to_jsonable(o: Any) -> Any:
     if isinstance(o, (float, np.floating)): return float(o) if np.isfinite(o) else None
     return o
 
-def sha256_file(path, chunk: int = 1 << 20) -> str:
+def sha256_file(
+    path,  # file to hash (str or Path)
+    chunk: int = 1 << 20,  # bytes read at a time (1 MiB); bounds memory use, does not change the digest
+) -> str:
     "SHA-256 (hex) of a file's bytes, read in chunks: how run records, passports and the record chain identify files."
     import hashlib
     h = hashlib.sha256()
@@ -58,7 +69,14 @@ def sha256_file(path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 # %% ../nbs/90_core.ipynb #86a4b188
-def parallel_map(fn, items, workers: int = 1, desc: str | None = None, progress: bool = True, threads: int = 1) -> list:
+def parallel_map(
+    fn,  # function of one item; its results are returned in the order of `items`
+    items,  # iterable of inputs (read into a list first)
+    workers: int = 1,  # processes: 1 = sequentially in this process, 0 = one per CPU core; never more than len(items)
+    desc: str | None = None,  # label of the progress bar
+    progress: bool = True,  # show a tqdm progress bar
+    threads: int = 1,  # BLAS/OpenMP threads per worker process (>= 1); not applied when everything runs in this process
+) -> list:
     """`[fn(x) for x in items]` in order, in `workers` processes (0 = one per CPU core; 1 = in this process).
     Each worker gets `threads` BLAS/OpenMP threads. An exception in any call is raised here."""
     from tqdm.auto import tqdm
@@ -79,7 +97,9 @@ def default_device() -> str:
     import torch
     return "cuda" if torch.cuda.is_available() else "cpu"
 
-def resolve_device(device: str | None = None):
+def resolve_device(
+    device: str | None = None,  # 'auto'/None: the GPU if torch sees one, else CPU; or a torch device: 'cpu', 'cuda', 'cuda:1'
+):
     "A `torch.device` from `device` ('auto'/None picks `default_device()`); asking for CUDA without a GPU is an error."
     import torch
     if device is None or device == "auto": device = default_device()
@@ -93,7 +113,9 @@ def resolve_device(device: str | None = None):
 KEY_PACKAGES = ("medfair", "torch", "torchvision", "numpy", "scipy", "scikit-image", "scikit-learn",
                 "pandas", "pydicom", "plotly", "ipywidgets", "papermill", "nbdev", "fairlearn")
 
-def package_version(name: str) -> str | None:
+def package_version(
+    name: str,  # distribution name as pip knows it, e.g. 'scikit-image' (not the import name `skimage`)
+) -> str | None:
     "Installed version of distribution `name`, or None when it is not installed."
     try: return _md.version(name)
     except _md.PackageNotFoundError: return None

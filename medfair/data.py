@@ -28,7 +28,9 @@ __all__ = ['AGE_BINS', 'SAMPLE_SEED', 'SAMPLE_N', 'SAMPLE_SIZE', 'age_to_group',
 # %% ../nbs/02_data.ipynb #cf720fd4
 AGE_BINS = (18, 40, 60, 80)
 
-def age_to_group(age) -> pd.Series:
+def age_to_group(
+    age,  # ages in years: a scalar, list, array or Series; non-numeric entries count as missing
+) -> pd.Series:
     "Age groups ('18-40', '40-60', '60-80', '80+'; below 18 is '<18', missing is NaN) of ages in years."
     a = pd.to_numeric(pd.Series(age), errors="coerce")
     out = pd.cut(a, bins=[-np.inf, *AGE_BINS, np.inf], labels=["<18", *AGE_GROUPS], right=False).astype(object)
@@ -36,7 +38,9 @@ def age_to_group(age) -> pd.Series:
 
 _SEX = {"f": "F", "female": "F", "m": "M", "male": "M", "o": "O", "other": "O"}
 
-def normalize_sex(sex) -> pd.Series:
+def normalize_sex(
+    sex,  # a value or sequence: F/M/O or female/male/other, any case, surrounding spaces ignored
+) -> pd.Series:
     "Sex codes F/M/O from common spellings; anything else is an error naming the bad values."
     s = pd.Series(sex).astype(str).str.strip().str.lower()
     bad = sorted(set(s[~s.isin(list(_SEX))]))
@@ -44,7 +48,10 @@ def normalize_sex(sex) -> pd.Series:
     return s.map(_SEX)
 
 # %% ../nbs/02_data.ipynb #71d06f78
-def save_mask(path, masks: np.ndarray) -> Path:
+def save_mask(
+    path,  # destination file (folders created); written as NPY (suffix set to .npy) if it ends in .npy or C > 3, else PNG
+    masks: np.ndarray,  # masks (C, H, W), or one (H, W) mask; nonzero = inside
+) -> Path:
     "Save boolean masks `(C, H, W)` as PNG (C <= 3, channel c = structure c) or NPY (C > 3 or a .npy path)."
     from PIL import Image
     path, m = Path(path), np.asarray(masks).astype(bool)
@@ -59,7 +66,10 @@ def save_mask(path, masks: np.ndarray) -> Path:
         Image.fromarray(rgb, mode="RGB").save(path, format="PNG")
     return path
 
-def load_mask(path, n_channels: int | None = None) -> np.ndarray:
+def load_mask(
+    path,  # mask file as `save_mask` writes it: PNG (gray or RGB, inside > 127) or NPY
+    n_channels: int | None = None,  # keep only the first `n_channels` channels; None or 0 keeps all
+) -> np.ndarray:
     "Boolean masks `(C, H, W)` from PNG (gray: 1 channel, RGB: 3) or NPY; `n_channels` keeps the first C."
     from PIL import Image
     path = Path(path)
@@ -73,7 +83,11 @@ def load_mask(path, n_channels: int | None = None) -> np.ndarray:
     if m.ndim == 2: m = m[None]
     return m[:n_channels] if n_channels else m
 
-def save_landmarks(path, landmarks: np.ndarray, names: Sequence[str] | None = None) -> Path:
+def save_landmarks(
+    path,  # destination file (folders created): a .npy path writes float32 NPY, any other a CSV
+    landmarks: np.ndarray,  # landmark points (K, 2): x = column, y = row, in pixels
+    names: Sequence[str] | None = None,  # K organ names for the CSV's `organ` column (None: left empty; unused for NPY)
+) -> Path:
     "Save landmarks `(K, 2)` (x = column, y = row) as CSV `organ,x,y` (4 decimals) or NPY."
     path, lm = Path(path), np.asarray(landmarks, np.float64)
     if lm.ndim != 2 or lm.shape[1] != 2: raise MedfairInputError("landmarks", f"expected (K, 2), got shape {lm.shape}")
@@ -83,7 +97,9 @@ def save_landmarks(path, landmarks: np.ndarray, names: Sequence[str] | None = No
     df.to_csv(path, index=False, float_format="%.4f", lineterminator="\n")
     return path
 
-def load_landmarks(path) -> np.ndarray:
+def load_landmarks(
+    path,  # a CSV with columns x and y (others ignored) or an NPY file holding a (K, 2) array
+) -> np.ndarray:
     "Landmarks `(K, 2)` float32 from a CSV with columns x, y or an NPY file."
     path = Path(path)
     if not path.is_file(): raise MedfairInputError(str(path), "landmark file not found")
@@ -99,10 +115,18 @@ def load_landmarks(path) -> np.ndarray:
 # %% ../nbs/02_data.ipynb #6e0d5266
 class CXRDataset(Dataset):
     "Radiographs with optional masks/landmarks, labels and group attributes; see `from_cohort` and `from_folder`."
-    def __init__(self, meta: pd.DataFrame, load: Callable[[int], tuple], *, label_cols: Sequence[str] = (),
-                 group_cols: Sequence[str] = ("sex", "age_group", "site"), organs: Sequence[str] | None = None,
-                 transform: Callable[[dict], dict] | None = None, errors: list | None = None,
-                 targets: Callable[[int], dict] | None = None, sample: Callable[[int], Any] | None = None):
+    def __init__(self,
+                 meta: pd.DataFrame,  # one row per item, holding the label and group columns (its index is reset)
+                 load: Callable[[int], tuple],  # `load(i) -> (image (H, W), masks (C, H, W) or None, landmarks (K, 2) or None)`
+                 *,
+                 label_cols: Sequence[str] = (),  # columns of `meta` with the targets, read as float32 (non-numeric: NaN)
+                 group_cols: Sequence[str] = ("sex", "age_group", "site"),  # columns of `meta` with each item's group attributes
+                 organs: Sequence[str] | None = None,  # names of the mask channels, in order; None when unknown or no masks
+                 transform: Callable[[dict], dict] | None = None,  # applied to every item dict before it is returned
+                 errors: list | None = None,  # problems met while building (e.g. unreadable files skipped), kept in `.errors`
+                 targets: Callable[[int], dict] | None = None,  # `targets(i)` -> a `detection_target`, given as item['target']
+                 sample: Callable[[int], Any] | None = None,  # `sample(i)` -> the item as a records.Sample with its history
+                 ):
         self.meta = meta.reset_index(drop=True)
         missing = [c for c in [*label_cols, *group_cols] if c not in self.meta]
         if missing: raise MedfairInputError("meta", f"missing columns {missing}")
@@ -132,7 +156,9 @@ class CXRDataset(Dataset):
             item["target"] = t
         return self.transform(item) if self.transform is not None else item
 
-    def sample(self, i: int):
+    def sample(self,
+               i: int,  # item index; negative counts from the end
+               ):
         "Item `i` as a `medfair.records.Sample` with its full history (datasets read from files: `from_folder`)."
         if self._sample is None: raise MedfairInputError("sample", "this dataset was not read from files through a record chain (see from_folder)")
         if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} items")
@@ -145,7 +171,9 @@ class CXRDataset(Dataset):
         if self._records is None: self._records = self.sample(0).records()
         return self._records
 
-    def subset(self, idx) -> "CXRDataset":
+    def subset(self,
+               idx,  # positions of the rows to keep, each in [0, len(self)), in the order of the new dataset
+               ) -> "CXRDataset":
         "The dataset restricted to rows `idx` (same loader, chain, labels and groups)."
         idx = np.asarray(idx, dtype=int).reshape(-1)
         if len(idx) and (idx.min() < 0 or idx.max() >= len(self)): raise MedfairInputError("idx", f"indices must lie in [0, {len(self)})")
@@ -158,7 +186,11 @@ class CXRDataset(Dataset):
         return f"CXRDataset({len(self)} items, labels={self.label_cols}, groups={self.group_cols}, errors={len(self.errors)})"
 
 # %% ../nbs/02_data.ipynb #5347db9e
-def detection_target(masks: np.ndarray, labels: Sequence[int], boxes_xywh: Sequence[Sequence[float]]) -> dict:
+def detection_target(
+    masks: np.ndarray,  # instance masks (k, H, W), one per instance (k may be 0)
+    labels: Sequence[int],  # category id of each of the k instances
+    boxes_xywh: Sequence[Sequence[float]],  # k boxes as COCO [x, y, width, height] in pixels
+) -> dict:
     "A torchvision detection target: boxes (k, 4) as x1, y1, x2, y2 (float32), labels (k,) int64, masks (k, H, W) uint8, area."
     b = np.asarray(boxes_xywh, np.float32).reshape(-1, 4)
     return dict(boxes=torch.from_numpy(np.c_[b[:, :2], b[:, :2] + b[:, 2:]].astype(np.float32)),
@@ -166,7 +198,9 @@ def detection_target(masks: np.ndarray, labels: Sequence[int], boxes_xywh: Seque
                 masks=torch.from_numpy(np.require(masks, np.uint8, ["C", "W"])),
                 area=torch.from_numpy(np.asarray(masks, bool).sum((1, 2)).astype(np.float32).reshape(len(b))))
 
-def detection_collate(items: Sequence[dict]) -> dict:
+def detection_collate(
+    items: Sequence[dict],  # dataset items with the same keys (image, labels, groups, index, target, ...)
+) -> dict:
     "Collate items with per-image `target`s (a different number of instances each): tensors stacked, targets and groups as lists."
     out = {}
     for k in items[0]:
@@ -175,8 +209,14 @@ def detection_collate(items: Sequence[dict]) -> dict:
     return out
 
 @classmethod
-def _from_cohort(cls, cohort, *, label_cols: Sequence[str] | None = None, group_cols=("sex", "age_group", "site"),
-                 transform=None, instances: bool = False) -> CXRDataset:
+def _from_cohort(cls,
+                 cohort,  # a `medfair.cohort.Cohort` (images, meta; masks and landmarks when it has them)
+                 *,
+                 label_cols: Sequence[str] | None = None,  # label columns of `cohort.meta` (None: every finding in `LABELS`)
+                 group_cols=("sex", "age_group", "site"),  # columns of `cohort.meta` with each item's group attributes
+                 transform=None,  # applied to every item dict before it is returned
+                 instances: bool = False,  # add each image's lesion instances as item['target'] (a detection target)
+                 ) -> CXRDataset:
     "Dataset over an in-memory `medfair.cohort.Cohort` (images, masks, landmarks, meta; lesion instances as `target` if `instances`)."
     for attr in ("images", "meta"):
         if not hasattr(cohort, attr): raise MedfairInputError("cohort", f"has no `{attr}` (expected a medfair Cohort)")
@@ -198,9 +238,19 @@ def _resolve(folder: Path, p) -> Path:
     p = Path(str(p)); return p if p.is_absolute() else folder / p
 
 @classmethod
-def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Sequence[str] | None = None,
-                 group_cols=("sex", "age_group", "site"), organs: Sequence[str] | None = None, transform=None,
-                 check: bool = True, progress: bool = False, instances: bool | str = False, pipeline: Callable | None = None) -> CXRDataset:
+def _from_folder(cls,
+                 folder,  # folder with the metadata table; relative file paths in it are resolved against this folder
+                 *,
+                 metadata: str = "metadata.csv",  # metadata table inside `folder`: needs path, sex and age or age_group
+                 label_cols: Sequence[str] | None = None,  # label columns (None: the columns of `LABELS` it has)
+                 group_cols=("sex", "age_group", "site"),  # columns with each item's group attributes
+                 organs: Sequence[str] | None = None,  # mask channel names, also how many to read (None: `ORGANS` if masks)
+                 transform=None,  # applied to every item dict before it is returned
+                 check: bool = True,  # open every DICOM header first; unreadable files are dropped and listed in `.errors`
+                 progress: bool = False,  # show a progress bar while checking
+                 instances: bool | str = False,  # True: read `instances.json` (COCO) as item['target']; a str: that file's name
+                 pipeline: Callable | None = None,  # Sample -> Sample steps (e.g. a `medfair.records.Compose`) run on every read
+                 ) -> CXRDataset:
     """Dataset over `folder/metadata.csv` and the DICOM files (and optional masks/landmarks) it lists; `instances`: read lesion
     instances (COCO JSON, default `instances.json`) as `target`. Every file is read into a `medfair.records.Sample`
     (`load_dicom`: decoded and scaled to [0, 1], its first record names the file and its SHA-256) and goes through
@@ -262,8 +312,14 @@ def _from_folder(cls, folder, *, metadata: str = "metadata.csv", label_cols: Seq
 CXRDataset.from_folder = _from_folder
 
 @classmethod
-def _from_samples(cls, samples, *, label_cols: Sequence[str] = (), group_cols=("sex", "age_group", "site"), organs=None,
-                  transform=None) -> CXRDataset:
+def _from_samples(cls,
+                  samples,  # `medfair.records.Sample`s already through their chain; metadata from each `meta`
+                  *,
+                  label_cols: Sequence[str] = (),  # label keys of the samples' `meta`
+                  group_cols=("sex", "age_group", "site"),  # group keys of the samples' `meta`
+                  organs=None,  # mask channel names (None: `ORGANS` when the samples have masks)
+                  transform=None,  # applied to every item dict before it is returned
+                  ) -> CXRDataset:
     "Dataset over `medfair.records.Sample`s already through their chain (metadata from each sample's `meta`; `ds.sample(i)` keeps them)."
     S = list(samples)
     if not S: raise MedfairInputError("samples", "no samples given")
@@ -274,7 +330,12 @@ def _from_samples(cls, samples, *, label_cols: Sequence[str] = (), group_cols=("
 CXRDataset.from_samples = _from_samples
 
 # %% ../nbs/02_data.ipynb #bdcb8669
-def save_cohort_folder(cohort, folder, *, progress: bool = True) -> pd.DataFrame:
+def save_cohort_folder(
+    cohort,  # a `medfair.cohort.Cohort` with masks and landmarks
+    folder,  # output folder (created); metadata.csv lists the files with paths relative to it
+    *,
+    progress: bool = True,  # show a progress bar while writing the DICOM files
+) -> pd.DataFrame:
     "Write `cohort` as DICOM + mask PNG + landmark CSV + metadata.csv + lesion instances (COCO `instances.json`) under `folder`; return the metadata table."
     folder = Path(folder)
     df = write_cohort(cohort, folder, progress=progress)
@@ -292,9 +353,15 @@ def save_cohort_folder(cohort, folder, *, progress: bool = True) -> pd.DataFrame
     return df
 
 # %% ../nbs/02_data.ipynb #e56c5b6c
-def stratified_split(meta: pd.DataFrame, by: Sequence[str] = ("sex", "site"), fractions: Sequence[float] = (0.7, 0.15, 0.15),
-                     seed=0, *, names: Sequence[str] = ("train", "val", "test"), subject_col: str | None = None
-                     ) -> dict[str, np.ndarray]:
+def stratified_split(
+    meta: pd.DataFrame,  # one row per image; the result holds row positions, not index labels
+    by: Sequence[str] = ("sex", "site"),  # columns whose combined values form the strata; () = one stratum
+    fractions: Sequence[float] = (0.7, 0.15, 0.15),  # share of each split, one per name, >= 0 and summing to 1
+    seed=0,  # shuffling within strata: an int, SeedSequence or Generator (see `as_generator`)
+    *,
+    names: Sequence[str] = ("train", "val", "test"),  # split names, the keys of the result
+    subject_col: str | None = None,  # subject id column: all rows of a subject go to one split (stratum of its first row)
+) -> dict[str, np.ndarray]:
     "Positional indices of each split, stratified on the combination of `by` (within one subject per stratum)."
     by, fr = list(by), np.asarray(fractions, float)
     missing = [c for c in by + ([subject_col] if subject_col else []) if c not in meta]
@@ -324,8 +391,14 @@ def stratified_split(meta: pd.DataFrame, by: Sequence[str] = ("sex", "site"), fr
 # %% ../nbs/02_data.ipynb #1d783f90
 SAMPLE_SEED, SAMPLE_N, SAMPLE_SIZE = 2026, 24, 128
 
-def make_data_samples(folder, *, n: int = SAMPLE_N, image_size: int = SAMPLE_SIZE, seed: int = SAMPLE_SEED,
-                      progress: bool = False) -> pd.DataFrame:
+def make_data_samples(
+    folder,  # output folder (created)
+    *,
+    n: int = SAMPLE_N,  # number of subjects (24); too few to cover every site, sex, device and lesion kind is an error
+    image_size: int = SAMPLE_SIZE,  # image side in pixels (128)
+    seed: int = SAMPLE_SEED,  # first cohort seed tried (2026); the first of seed..seed+199 that covers everything is used
+    progress: bool = False,  # show a progress bar while writing
+) -> pd.DataFrame:
     "Write the deterministic synthetic data sample (DICOM, masks, landmarks, metadata.csv) to `folder`."
     from medfair.cohort import SITES
     cfg = CohortConfig(n_subjects=n, image_size=image_size, site_mix={"all": {k: 1.0 / len(SITES) for k in SITES}},
@@ -339,7 +412,9 @@ def make_data_samples(folder, *, n: int = SAMPLE_N, image_size: int = SAMPLE_SIZ
     else: raise MedfairInputError("n", f"{n} subjects never give 2 of each sex in each of the {len(SITES)} care settings, every device and lesions of both kinds; use more")
     return save_cohort_folder(coh, folder, progress=progress)
 
-def file_digests(folder) -> dict[str, str]:
+def file_digests(
+    folder,  # folder hashed recursively (every file below it)
+) -> dict[str, str]:
     "sha256 of every file under `folder` (relative posix path -> hex digest)."
     folder = Path(folder)
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -376,8 +451,14 @@ def _dicom_diff(a: Path, b: Path, pixel_tol: int, max_fraction: float) -> list[s
     if frac > max_fraction: out.append(f"{frac:.4%} of pixels differ (tolerance {max_fraction:.2%})")
     return out
 
-def compare_sample_folders(reference, candidate, *, pixel_tol: int = 1, max_fraction: float = 1e-3,
-                           ignore: Sequence[str] = ("README.md",)) -> list[str]:
+def compare_sample_folders(
+    reference,  # folder of the reference sample (e.g. the committed `data_samples/`)
+    candidate,  # folder of a sample written on this machine
+    *,
+    pixel_tol: int = 1,  # largest allowed per-pixel difference of DICOM pixel data, in stored levels
+    max_fraction: float = 1e-3,  # largest allowed fraction of differing pixels in each DICOM file
+    ignore: Sequence[str] = ("README.md",),  # relative paths left out of the comparison
+) -> list[str]:
     "Violations of the cross-machine determinism contract between two sample folders ([] = within it)."
     reference, candidate = Path(reference), Path(candidate)
     for f in (reference, candidate):

@@ -89,14 +89,21 @@ def _bc(v, x, per_slice):
     return v.reshape((-1,) + (1,) * (x.ndim - 1)) if per_slice else v.reshape(())
 
 # %% ../nbs/10_normalize.ipynb #ef530056
-def strictly_increasing(v, rel: float = 1e-6) -> np.ndarray:
+def strictly_increasing(
+    v,  # 1-D values, e.g. intensity landmarks (percentiles), nominally non-decreasing
+    rel: float = 1e-6,  # smallest step between neighbours, as a fraction of the range v[-1] - v[0]
+) -> np.ndarray:
     "Landmarks made strictly increasing (ties, e.g. from a flat background, are separated by a tiny step)."
     v = np.maximum.accumulate(np.asarray(v, dtype=np.float64))
     step = rel * max(float(v[-1] - v[0]), 1e-12)
     for k in range(1, len(v)): v[k] = max(v[k], v[k - 1] + step)
     return v
 
-def piecewise_linear(x, xp, fp) -> np.ndarray:
+def piecewise_linear(
+    x,  # values to map, any shape
+    xp,  # input knots, 1-D, strictly increasing, at least 2
+    fp,  # output value at each knot, same length as `xp`, strictly increasing
+) -> np.ndarray:
     "Piecewise-linear map through points (xp, fp), both strictly increasing, extended linearly beyond the ends."
     x, xp, fp = np.asarray(x, dtype=np.float64), np.asarray(xp, dtype=np.float64), np.asarray(fp, dtype=np.float64)
     y = np.interp(x, xp, fp)
@@ -177,7 +184,10 @@ class AdaptiveNormalizer:
         return dict(percentiles=list(self.percentiles), clip=self.clip, log=self.log, per_slice=self.per_slice,
                     clip_limit=self.clip_limit, kernel_size=self.kernel_size, nbins=self.nbins)
 
-    def fit_record(self, image, mask=None) -> Record:
+    def fit_record(self,
+                   image,  # numeric, finite image, 2-D (H, W) or 3-D (D, H, W) (3-D for `per_slice`)
+                   mask=None,  # boolean region of interest, `image`'s shape: statistics from its pixels only (None: all)
+                   ) -> Record:
         "Measure the statistics on `image` (inside `mask`) and return the record, without transforming."
         x = _check_image(image)
         if self.per_slice and x.ndim != 3: raise MedfairInputError("per_slice", f"needs a 3D image, got shape {x.shape}")
@@ -204,7 +214,10 @@ class AdaptiveNormalizer:
             rec.stats["clipped_fraction"] = float(np.mean((x < lo) | (x > hi))) if self.clip == "clip" else 0.0
         return y, rec
 
-    def invert(self, image, record: Record) -> np.ndarray:
+    def invert(self,
+               image,  # a normalized image (or a prediction on its intensity scale)
+               record: Record,  # the record returned with it
+               ) -> np.ndarray:
         "Exact inverse of the normalization in `record`; CLAHE raises `NotInvertibleError`."
         return invert(record, image)
 
@@ -259,7 +272,11 @@ class MultiSiteNormalizer:
             st.update({k: v[0] for k, v in m.items()})
         return st
 
-    def fit(self, images: Sequence[np.ndarray], sites: Sequence[str], masks: Sequence | None = None) -> "MultiSiteNormalizer":
+    def fit(self,
+            images: Sequence[np.ndarray],  # training images, each 2-D or 3-D, numeric and finite
+            sites: Sequence[str],  # acquisition site of each image (compared as strings)
+            masks: Sequence | None = None,  # optional region of interest per image, same shape; statistics from its pixels only
+            ) -> "MultiSiteNormalizer":
         "Fit the global normalizer and one per site from training `images` with their `sites` (and optional ROI `masks`)."
         sites = [str(s) for s in sites]
         if len(sites) != len(images): raise MedfairInputError("sites", f"has {len(sites)} entries for {len(images)} images")
@@ -278,7 +295,11 @@ class MultiSiteNormalizer:
             self.site_stats[s] = self._pooled([v for v, t in zip(vals, sites) if t == s])
         return self
 
-    def fit_site(self, site: str, images: Sequence[np.ndarray], masks: Sequence | None = None) -> "MultiSiteNormalizer":
+    def fit_site(self,
+                 site: str,  # site to add, or to refit if already known
+                 images: Sequence[np.ndarray],  # that site's images (at least one)
+                 masks: Sequence | None = None,  # optional region of interest per image, same shape
+                 ) -> "MultiSiteNormalizer":
         "Add (or refit) one site from its images, keeping the global fit (Nyul needs `fit` first for the standard scale)."
         if self.method == "nyul" and self.standard_landmarks is None:
             raise MedfairInputError("fit_site", "Nyul standardization needs `fit` on training images first (it learns the standard scale)")
@@ -290,7 +311,11 @@ class MultiSiteNormalizer:
     def sites(self) -> list[str]: return [s for s in self.site_stats if s != GLOBAL_SITE]
 
     # -- applying --------------------------------------------------------------------------------
-    def record_for(self, image, site: str, mask=None) -> Record:
+    def record_for(self,
+                   image,  # image to normalize, 2-D or 3-D
+                   site: str,  # its acquisition site; one not seen in `fit` uses the global statistics (`UnknownSiteWarning`)
+                   mask=None,  # region of interest; used only by 'nyul' with nyul_source='image' (this image's landmarks)
+                   ) -> Record:
         "The record (statistics of `site`, or the global ones with a warning) that normalizes `image`."
         if not self.site_stats: raise MedfairInputError("MultiSiteNormalizer", "is not fitted; call fit(images, sites) first")
         x = _check_image(image)
@@ -314,12 +339,20 @@ class MultiSiteNormalizer:
             stats = {k: st[k] for k in keys}
         return Record("normalize", self.method, params, stats, tuple(x.shape), tuple(x.shape), invertible=True)
 
-    def transform(self, image, site: str, mask=None) -> tuple[np.ndarray, Record]:
+    def transform(self,
+                  image,  # image to normalize, 2-D or 3-D
+                  site: str,  # its acquisition site; one not seen in `fit` uses the global statistics (`UnknownSiteWarning`)
+                  mask=None,  # region of interest; used only by 'nyul' with nyul_source='image'
+                  ) -> tuple[np.ndarray, Record]:
         "Normalize `image` acquired at `site`; returns `(normalized, record)`."
         rec = self.record_for(image, site, mask)
         return _forward(_check_image(image), rec), rec
 
-    def transform_many(self, images, sites, masks=None) -> tuple[np.ndarray | list, list]:
+    def transform_many(self,
+                       images,  # sequence of images
+                       sites,  # acquisition site of each image, same length
+                       masks=None,  # optional region of interest per image (see `transform`)
+                       ) -> tuple[np.ndarray | list, list]:
         "Normalize a batch: stacked output when all succeed with one shape; a bad item is reported (warning), gets None, and the rest go on."
         if len(sites) != len(images): raise MedfairInputError("sites", f"has {len(sites)} entries for {len(images)} images")
         outs, recs, bad = [], [], []
@@ -331,7 +364,10 @@ class MultiSiteNormalizer:
         elif len({o.shape for o in outs}) == 1: outs = np.stack(outs)
         return outs, recs
 
-    def invert(self, image, record: Record) -> np.ndarray:
+    def invert(self,
+               image,  # an output of `transform` (or a prediction on its intensity scale)
+               record: Record,  # the record `transform` returned with it
+               ) -> np.ndarray:
         "Exact inverse of `transform` (all methods here are invertible; 'clip' percentile only inside the window)."
         return invert(record, image)
 
@@ -346,7 +382,9 @@ class MultiSiteNormalizer:
         obj = cls(d["method"], tuple(d["percentiles"]), d["clip"], tuple(d["landmarks"]), tuple(d["scale"]), d["nyul_source"])
         obj.site_stats, obj.standard_landmarks = copy.deepcopy(d["site_stats"]), d["standard_landmarks"]
         return obj
-    def save(self, path) -> Path:
+    def save(self,
+             path,  # JSON file to write (overwritten)
+             ) -> Path:
         "Write the fitted state as JSON."
         path = Path(path); path.write_text(json.dumps(self.to_dict(), indent=1)); return path
     @classmethod
@@ -359,7 +397,20 @@ class MultiSiteNormalizer:
 # %% ../nbs/10_normalize.ipynb #7cb17cd3
 @dataclass
 class NormalizationReport:
-    "Intensity statistics and site/group distances before and after normalization."
+    """Intensity statistics and site/group distances before and after normalization.
+
+    Parameters
+    ----------
+    stats : pd.DataFrame
+        per stage ('before', 'after'), attribute and group: n_images, n_pixels, mean, std, median, p01, p99 and mean_sd
+        (the mean in units of the stage's pooled SD)
+    distances : pd.DataFrame
+        per stage and attribute, for each pair of groups: Wasserstein distance in pooled-SD units (wasserstein_sd),
+        Kolmogorov-Smirnov statistic (ks) and its p-value
+    site_gap : pd.DataFrame
+        mean pairwise Wasserstein distance between sites, overall (attribute 'all') and within each group:
+        before, after and reduction = 1 - after / before
+    """
     stats: pd.DataFrame
     distances: pd.DataFrame
     site_gap: pd.DataFrame
@@ -386,9 +437,16 @@ def _sample_pixels(images, masks, per_image, rng):
         idx.append(rng.choice(pool, size=min(per_image, pool.size), replace=False))
     return idx
 
-def normalization_report(before: Sequence[np.ndarray], after: Sequence[np.ndarray], meta: pd.DataFrame,
-                         site_col: str = "site", group_cols: Sequence[str] = ("sex", "age_group"),
-                         masks: Sequence | None = None, pixels_per_image: int = 256, seed=0) -> NormalizationReport:
+def normalization_report(
+    before: Sequence[np.ndarray],  # images before normalization, one per row of `meta`
+    after: Sequence[np.ndarray],  # the same images after normalization, each of its `before` shape
+    meta: pd.DataFrame,  # one row per image, with the site and group columns
+    site_col: str = "site",  # column naming each image's acquisition site
+    group_cols: Sequence[str] = ("sex", "age_group"),  # demographic columns: per-group statistics, site gap within each group
+    masks: Sequence | None = None,  # optional region of interest per image: pixels are sampled inside it only
+    pixels_per_image: int = 256,  # pixels sampled without replacement per image (all of them if fewer)
+    seed=0,  # pixel sampling: an int, SeedSequence or Generator (see `as_generator`)
+) -> NormalizationReport:
     "Per-site and per-group intensity statistics and distances before and after normalization."
     n = len(meta)
     if len(before) != n or len(after) != n: raise MedfairInputError("before/after", f"need one image per meta row ({n}), got {len(before)} and {len(after)}")
@@ -437,7 +495,11 @@ def normalization_report(before: Sequence[np.ndarray], after: Sequence[np.ndarra
 class Normalize:
     """Intensity normalization with an `AdaptiveNormalizer` (per image) or a fitted `MultiSiteNormalizer` (per site: the
     site is read from `sample.meta[site_key]`). `mask_channel`: measure the statistics inside that mask channel only."""
-    def __init__(self, normalizer: AdaptiveNormalizer | MultiSiteNormalizer, site_key: str = "site", mask_channel: int | None = None):
+    def __init__(self,
+                 normalizer: AdaptiveNormalizer | MultiSiteNormalizer,  # per image, or per site (fitted by `fit` / `Compose.fit`)
+                 site_key: str = "site",  # key of `sample.meta` holding the site (MultiSiteNormalizer only)
+                 mask_channel: int | None = None,  # channel of `sample.masks` used as region of interest (None: the whole image)
+                 ):
         if not isinstance(normalizer, (AdaptiveNormalizer, MultiSiteNormalizer)):
             raise MedfairInputError("normalizer", f"expected an AdaptiveNormalizer or a MultiSiteNormalizer, got {type(normalizer).__name__}")
         self.normalizer, self.site_key, self.mask_channel = normalizer, site_key, mask_channel
@@ -454,7 +516,9 @@ class Normalize:
             img, rec = self.normalizer(s.image, mask)
         return s.updated([rec], image=np.asarray(img, np.float32))
 
-    def fit(self, samples) -> "Normalize":
+    def fit(self,
+            samples,  # the training Samples only: their images, `meta[site_key]` and, with `mask_channel`, masks
+            ) -> "Normalize":
         """Fit a `MultiSiteNormalizer` on `samples` (training samples only: their images, their sites from
         `meta[site_key]`, their masks' `mask_channel`); an `AdaptiveNormalizer` needs no fitting."""
         if isinstance(self.normalizer, MultiSiteNormalizer):

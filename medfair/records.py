@@ -28,7 +28,29 @@ def _tuple_or_none(v): return None if v is None else tuple(v)
 
 @dataclass
 class Record:
-    "What one operation did: enough to replay it and, where possible, invert it."
+    """What one operation did: enough to replay it and, where possible, invert it.
+
+    Parameters
+    ----------
+    op : str
+        registered operation name ('normalize', 'resample', 'read_dicom', ...): selects the replay and invert functions
+    method : str
+        variant within the operation ('zscore', 'nyul', 'pad', ...); '' when there is only one
+    params : dict
+        settings chosen by the caller (or sampled), JSON-able
+    stats : dict
+        quantities measured on the data (means, landmarks, matrices) that replay and inversion reuse
+    in_shape : tuple
+        shape of the array the operation received
+    out_shape : tuple
+        shape of the array it produced
+    in_spacing : tuple or None
+        pixel spacing in mm per axis before the operation; None when unknown
+    out_spacing : tuple or None
+        pixel spacing in mm per axis after it; None when unknown
+    invertible : bool
+        whether `invert` can undo it; False makes `invert` raise `NotInvertibleError`
+    """
     op: str                                      # registered operation name ('normalize', 'resample', ...)
     method: str = ""                             # variant within the operation ('zscore', 'nyul', 'pad', ...)
     params: dict = field(default_factory=dict)   # settings chosen by the caller (or sampled)
@@ -52,7 +74,11 @@ class Record:
 
 _OPS: dict[str, tuple[Callable, Callable | None]] = {}
 
-def register_op(op: str, replay_fn: Callable, invert_fn: Callable | None = None):
+def register_op(
+    op: str,  # operation name, matched against `Record.op`
+    replay_fn: Callable,  # `replay_fn(record, image, **kw) -> array`: applies the stored mapping again
+    invert_fn: Callable | None = None,  # `invert_fn(record, image, **kw) -> array`: undoes it; None = never invertible
+):
     "Register how records of operation `op` are replayed (`replay_fn(record, image, **kw)`) and inverted."
     _OPS[op] = (replay_fn, invert_fn)
 
@@ -63,12 +89,20 @@ def _lookup(record):
         raise MedfairInputError("record", f"unknown operation {record.op!r}; known: {sorted(_OPS)} (import the module that defines it)")
     return record, _OPS[record.op]
 
-def replay(record: Record | dict, image: np.ndarray, **kw) -> np.ndarray:
+def replay(
+    record: Record | dict,  # the record (or its `to_dict()` form); its `op` must be registered
+    image: np.ndarray,  # array to transform, on the grid the record's operation expects
+    **kw,  # passed to the replay function (e.g. `mask_mode` for spatial operations)
+) -> np.ndarray:
     "Apply the mapping described by `record` to `image` again (stored statistics, no re-estimation)."
     record, (fn, _) = _lookup(record)
     return fn(record, image, **kw)
 
-def invert(record: Record | dict, image: np.ndarray, **kw) -> np.ndarray:
+def invert(
+    record: Record | dict,  # the record (or its `to_dict()` form) of the operation to undo
+    image: np.ndarray,  # an output of that operation, or a prediction/mask on its output grid
+    **kw,  # passed to the inverse (e.g. `mask_mode` for spatial operations)
+) -> np.ndarray:
     "Undo the operation described by `record` on `image` (an output of that operation, or a prediction on its grid)."
     record, (_, inv) = _lookup(record)
     if inv is None or not record.invertible:
@@ -76,12 +110,20 @@ def invert(record: Record | dict, image: np.ndarray, **kw) -> np.ndarray:
                                  + (f" ({record.stats.get('why_not_invertible')})" if record.stats.get('why_not_invertible') else ""))
     return inv(record, image, **kw)
 
-def replay_all(records: Sequence[Record], image: np.ndarray, **kw) -> np.ndarray:
+def replay_all(
+    records: Sequence[Record],  # the chain, in the order its operations were applied
+    image: np.ndarray,  # array fed to the first record
+    **kw,  # passed to every replay function
+) -> np.ndarray:
     "Replay a chain of records in order."
     for r in records: image = replay(r, image, **kw)
     return image
 
-def invert_all(records: Sequence[Record], image: np.ndarray, **kw) -> np.ndarray:
+def invert_all(
+    records: Sequence[Record],  # the chain, in the order its operations were applied (undone last first)
+    image: np.ndarray,  # array on the grid the last record produced
+    **kw,  # passed to every inverse (e.g. `mask_mode`)
+) -> np.ndarray:
     "Invert a chain of records, last operation first."
     for r in reversed(list(records)): image = invert(r, image, **kw)
     return image
@@ -91,7 +133,23 @@ SPATIAL_OPS = ("resample", "resize", "warp")   # registered by medfair.spatial
 
 @dataclass
 class Sample:
-    "One image on its way from file to model, with masks (C, H, W), landmarks (N, 2: x, y), metadata, spacing (mm) and history."
+    """One image on its way from file to model, with masks (C, H, W), landmarks (N, 2: x, y), metadata, spacing (mm) and history.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        the image, (H, W), with the intensities the last step left
+    masks : np.ndarray or None
+        binary structure masks (C, H, W) on the image's grid, one channel per organ; None when there are none
+    landmarks : np.ndarray or None
+        landmark points (N, 2) as x = column, y = row in pixels of the image's grid; None when there are none
+    meta : dict
+        the subject's metadata (e.g. its metadata-table row: sex, age_group, site, labels)
+    spacing : tuple or None
+        pixel spacing in mm per axis (row, column); None when unknown
+    history : list
+        the `Record` of every operation applied so far, oldest first
+    """
     image: np.ndarray
     masks: np.ndarray | None = None
     landmarks: np.ndarray | None = None
@@ -99,7 +157,10 @@ class Sample:
     spacing: tuple | None = None
     history: list = field(default_factory=list)
 
-    def updated(self, records: Sequence[Record] = (), **changes) -> "Sample":
+    def updated(self,
+                records: Sequence[Record] = (),  # records of the operation that made the changes, appended to the history
+                **changes,  # fields to replace: image, masks, landmarks, meta, spacing
+                ) -> "Sample":
         "A new Sample with `changes` applied and `records` appended to a copy of the history (the original is untouched)."
         return dataclasses.replace(self, history=[*self.history, *records], **changes)
 
@@ -107,7 +168,10 @@ class Sample:
         "The history as JSON-able dicts, in the order the operations were applied."
         return [r.to_dict() for r in self.history]
 
-    def invert(self, array, mask_mode: str | None = None) -> np.ndarray:
+    def invert(self,
+               array,  # image, prediction or mask defined on this sample's current grid
+               mask_mode: str | None = None,  # None for intensities; for masks, 'nearest' or 'linear' (see `medfair.spatial`)
+               ) -> np.ndarray:
         """Map `array`, defined on this sample's current grid (an image, a prediction, a mask with `mask_mode`), back to the
         grid of the file it was read from: the spatial records are inverted, last first. Intensity records do not move
         pixels and are skipped; a non-invertible geometric augmentation raises `NotInvertibleError`."""
@@ -127,8 +191,15 @@ register_op("cohort_image", _no_replay, None)   # an in-memory synthetic image (
 
 _ACQ = ("modality", "manufacturer", "model", "view", "kvp", "mas", "photometric", "rows", "columns", "bits_stored")
 
-def load_dicom(path, *, voi: bool | tuple[float, float] = False, normalize: bool = True, meta: dict | None = None,
-               masks: np.ndarray | None = None, landmarks: np.ndarray | None = None) -> Sample:
+def load_dicom(
+    path,  # DICOM file to read
+    *,
+    voi: bool | tuple[float, float] = False,  # True: the file's VOI LUT or window; (center, width): that window; False: none
+    normalize: bool = True,  # without VOI, scale the modality values from their range to [0, 1] (a VOI output always is)
+    meta: dict | None = None,  # metadata carried by the sample (e.g. a metadata-table row); copied
+    masks: np.ndarray | None = None,  # structure masks (C, H, W) on the file's pixel grid
+    landmarks: np.ndarray | None = None,  # landmarks (N, 2) as x = column, y = row in pixels of the file's grid
+) -> Sample:
     """Start a chain: read DICOM file `path` (`voi`, `normalize` as in `read_dicom`) into a Sample whose first record says
     how it was decoded, with the file's SHA-256 and acquisition fields. `meta` (e.g. a metadata-table row), `masks` and
     `landmarks` (on the file's grid) travel with it."""
@@ -141,7 +212,13 @@ def load_dicom(path, *, voi: bool | tuple[float, float] = False, normalize: bool
     return Sample(d.image, masks, None if landmarks is None else np.asarray(landmarks, float), dict(meta or {}), d.spacing, [rec])
 
 # %% ../nbs/09_records.ipynb #8c9740f6
-def samples_from_cohort(cohort, idx, images: np.ndarray | None = None, masks: bool = True, landmarks: bool = True) -> list[Sample]:
+def samples_from_cohort(
+    cohort,  # a `medfair.cohort.Cohort` (images and meta; masks and landmarks when generated)
+    idx,  # row positions of the subjects to take (int array-like)
+    images: np.ndarray | None = None,  # (N, S, S) images row-aligned with the cohort, used instead of `cohort.images`
+    masks: bool = True,  # attach the cohort's masks (only when the image keeps its generated size)
+    landmarks: bool = True,  # attach the cohort's landmarks (only when the image keeps its generated size)
+) -> list[Sample]:
     """Samples of rows `idx` of a `medfair.cohort.Cohort`: image (from `images` when given, e.g. resized copies), masks and
     landmarks (`masks`, `landmarks`: when the cohort has them and the image keeps its generated size), metadata and the
     pixel spacing scaled to the image's size; each history opens with a `cohort_image` record."""
@@ -160,8 +237,14 @@ def samples_from_cohort(cohort, idx, images: np.ndarray | None = None, masks: bo
         out.append(Sample(np.asarray(ims[int(i)], np.float32), m, lm, row.to_dict(), None if ps is None else (ps, ps), [rec]))
     return out
 
-def preprocess_splits(chain, cohort, splits: dict, images: np.ndarray | None = None, masks: bool = True,
-                      landmarks: bool = True) -> dict[str, list[Sample]]:
+def preprocess_splits(
+    chain,  # a `Compose` (anything callable on a Sample that has `.fit(samples)`); fitted in place
+    cohort,  # the `medfair.cohort.Cohort` the split positions refer to
+    splits: dict,  # split name -> row positions in `cohort`; must contain 'train'
+    images: np.ndarray | None = None,  # images to use instead of `cohort.images` (as in `samples_from_cohort`)
+    masks: bool = True,  # attach the cohort's masks (as in `samples_from_cohort`)
+    landmarks: bool = True,  # attach the cohort's landmarks (as in `samples_from_cohort`)
+) -> dict[str, list[Sample]]:
     """Fit `chain` (a `Compose`, or anything callable with `.fit`) on the samples of `splits["train"]` only, then run it
     on every split's samples (`samples_from_cohort` with `images`, `masks`, `landmarks`). Returns the samples by split."""
     if not (callable(chain) and hasattr(chain, "fit")):
@@ -177,7 +260,9 @@ def _is_sample(x) -> bool:
 
 class Compose:
     "Steps (callables Sample -> Sample) applied in order; `describe()` lists their settings for a training configuration."
-    def __init__(self, steps: Sequence[Callable[[Sample], Sample]] = ()):
+    def __init__(self,
+                 steps: Sequence[Callable[[Sample], Sample]] = (),  # steps run in order (Sample -> Sample, keeping the history)
+                 ):
         self.steps = list(steps)
         bad = [type(st).__name__ for st in self.steps if not callable(st)]
         if bad: raise MedfairInputError("steps", f"every step must be callable (Sample -> Sample); got {bad}")
@@ -191,7 +276,9 @@ class Compose:
             s = out
         return s
 
-    def fit(self, samples: Sequence) -> "Compose":
+    def fit(self,
+            samples: Sequence,  # the training Samples only (never validation or test); at least one
+            ) -> "Compose":
         """Fit every step that has a `fit` (e.g. `Normalize` with a `MultiSiteNormalizer`) on `samples` — the training
         samples only — each on the samples as the steps before it leave them. Returns self."""
         ss = list(samples)

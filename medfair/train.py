@@ -29,7 +29,53 @@ __all__ = ['TrainConfig', 'precision_for', 'seed_everything_local', 'set_determi
 # %% ../nbs/20_train.ipynb #11524259
 @dataclass
 class TrainConfig:
-    "Everything that decides how a model is trained; saved in every checkpoint."
+    """Everything that decides how a model is trained; saved in every checkpoint.
+
+    Parameters
+    ----------
+    epochs : int
+        passes over the training set (>= 1)
+    batch_size : int
+        images per batch on each process (>= 1)
+    lr : float
+        peak learning rate (> 0)
+    weight_decay : float
+        weight decay of every weight with 2 or more dimensions (biases and norm parameters get none)
+    optimizer : str
+        'adamw' or 'sgd' (momentum 0.9, Nesterov)
+    scheduler : str
+        per-step learning-rate schedule: 'cosine' (to 0), 'onecycle', 'step' (x0.1 at each third) or 'none' (constant)
+    warmup_epochs : int
+        epochs of linear warm-up before the schedule (not used by 'onecycle')
+    grad_clip : float or None
+        maximum global gradient norm; None disables clipping
+    amp : str
+        mixed precision: 'auto' (bf16 on GPUs that support it, else fp16; off on CPU), 'bf16', 'fp16' or 'off'
+    channels_last : str or bool
+        channels-last memory format for the model and 4-D batches; 'auto' = on GPU only
+    seed : int
+        seeds each epoch's data order and batch augmentation (model initialisation: see `seeded_init_`)
+    deterministic : bool
+        ask torch for deterministic kernels (process-wide, slower on GPU)
+    device : str
+        'auto' (the GPU if there is one), 'cpu', 'cuda' or 'cuda:N'
+    num_workers : int
+        DataLoader worker processes (0 = load in the main process)
+    pin_memory : str or bool
+        pinned host memory for the loaders; 'auto' = on GPU only
+    select_metric : str
+        key of `evaluate_fn`'s dict used for model selection and early stopping
+    select_mode : str
+        'max' or 'min': whether a larger or a smaller `select_metric` is better
+    patience : int or None
+        stop after this many validations without improvement; None trains all epochs
+    eval_every : int
+        validate every this many epochs (and always after the last)
+    checkpoint_dir : str or None
+        folder for last.pt (every epoch) and best.pt (at each improvement); None writes no checkpoint
+    progress : bool
+        show progress bars (main process only)
+    """
     epochs: int = 10
     batch_size: int = 16
     lr: float = 1e-3
@@ -65,27 +111,37 @@ class TrainConfig:
         if self.patience is not None and self.patience < 1: raise MedfairInputError("patience", "must be >= 1 or None")
 
 # %% ../nbs/20_train.ipynb #246b8dac
-def precision_for(device: torch.device, amp: str = "auto") -> torch.dtype | None:
+def precision_for(
+    device: torch.device,  # where the model runs; mixed precision only on CUDA
+    amp: str = "auto",  # 'auto' (bf16 if the GPU supports it, else fp16), 'bf16', 'fp16' or 'off'
+) -> torch.dtype | None:
     "The autocast dtype for `device` given the `amp` setting (None = full fp32)."
     if amp == "off" or device.type != "cuda": return None
     if amp == "fp16": return torch.float16
     if amp == "bf16" or torch.cuda.is_bf16_supported(): return torch.bfloat16
     return torch.float16
 
-def seed_everything_local(seed: int) -> torch.Generator:
+def seed_everything_local(
+    seed: int,  # seed of the returned generator
+) -> torch.Generator:
     "A `torch.Generator` seeded with `seed` for data order and dropout-free sampling; the global RNG is left alone."
     g = torch.Generator()
     g.manual_seed(int(seed))
     return g
 
-def set_determinism(enabled: bool) -> None:
+def set_determinism(
+    enabled: bool,  # True: deterministic algorithms (warn only), no cudnn benchmark, CUBLAS workspace set; False: the reverse
+) -> None:
     "Ask torch for deterministic kernels (a process-wide setting, so the engine only flips it when asked)."
     torch.use_deterministic_algorithms(enabled, warn_only=True)
     torch.backends.cudnn.benchmark = not enabled
     if enabled: os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 # %% ../nbs/20_train.ipynb #2fb3fc66
-def seeded_init_(model: nn.Module, seed: int = 0) -> nn.Module:
+def seeded_init_(
+    model: nn.Module,  # module re-initialised in place (and returned)
+    seed: int = 0,  # seed of the local generator: the same seed and architecture give the same weights
+) -> nn.Module:
     "Re-initialise every conv/linear layer of `model` (PyTorch's default scheme) from a local generator seeded with `seed`; affine norms reset to 1/0."
     g = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
@@ -103,7 +159,9 @@ def seeded_init_(model: nn.Module, seed: int = 0) -> nn.Module:
     return model
 
 @contextmanager
-def torch_threads(n: int):
+def torch_threads(
+    n: int,  # intra-op CPU threads inside the block (a positive integer)
+):
     "Run the block with `n` intra-op torch CPU threads, then restore the previous setting."
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
         raise MedfairInputError("threads", f"must be a positive integer, got {n!r}")
@@ -119,7 +177,9 @@ def dist_info() -> dict:
     return {"world_size": ws, "rank": int(os.environ.get("RANK", 0)), "local_rank": int(os.environ.get("LOCAL_RANK", 0)),
             "distributed": ws > 1}
 
-def init_distributed(device: torch.device) -> dict:
+def init_distributed(
+    device: torch.device,  # this process's device: CUDA joins with the NCCL backend, anything else with Gloo
+) -> dict:
     "Join the process group when launched by torchrun; a no-op otherwise."
     info = dist_info()
     if info["distributed"] and not dist.is_initialized():
@@ -127,7 +187,11 @@ def init_distributed(device: torch.device) -> dict:
     return info
 
 # %% ../nbs/20_train.ipynb #428167a5
-def to_device(batch: Any, device: torch.device, channels_last: bool = False) -> Any:
+def to_device(
+    batch: Any,  # a tensor, or dicts (nested) and lists/tuples of tensors; other values are returned as they are
+    device: torch.device,  # target device (non-blocking copies)
+    channels_last: bool = False,  # also convert 4-D floating-point tensors to channels_last memory format
+) -> Any:
     "Move every tensor in a (nested) batch to `device`; 4-D float tensors optionally to channels_last."
     if isinstance(batch, torch.Tensor):
         t = batch.to(device, non_blocking=True)
@@ -163,7 +227,11 @@ def _make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 # %% ../nbs/20_train.ipynb #37a30038
-def summarize_batch_records(batch: dict, epoch: int, max_items: int = 8) -> dict:
+def summarize_batch_records(
+    batch: dict,  # a training batch after `batch_transform`; its `index` and `aug_records` are read
+    epoch: int,  # epoch number to store (the engine passes its 0-based epoch)
+    max_items: int = 8,  # how many dataset indices of the batch to keep
+) -> dict:
     """A compact, JSON-able log of one training batch: the epoch, the dataset indices of its first `max_items` images, and
     for each augmentation record a batch transform left in `batch["aug_records"]` (objects with `op`, `strength`,
     `params` of per-image tensors) the op and min / mean / max of every parameter over the batch."""
@@ -185,9 +253,16 @@ class Trainer:
     `batch_transform(batch, generator) -> batch` runs on the device after the batch is moved there (batched torch
     augmentation). `history` is a DataFrame with one row per epoch: train loss, learning rate, seconds, images/s and
     every validation number `evaluate_fn` returned (per-group metrics included)."""
-    def __init__(self, model: nn.Module, loss_fn: Callable, train_ds: Dataset, val_ds: Dataset | None = None,
-                 evaluate_fn: Callable | None = None, config: TrainConfig | None = None,
-                 batch_transform: Callable | None = None, collate_fn: Callable | None = None):
+    def __init__(self,
+                 model: nn.Module,  # network to train; moved to the configured device
+                 loss_fn: Callable,  # `loss_fn(model, batch) -> scalar loss tensor`, run under autocast
+                 train_ds: Dataset,  # training dataset
+                 val_ds: Dataset | None = None,  # validation dataset; None: no validation, no model selection
+                 evaluate_fn: Callable | None = None,  # `evaluate_fn(model, loader, device) -> dict`; required with `val_ds`
+                 config: TrainConfig | None = None,  # training settings (None: `TrainConfig()`)
+                 batch_transform: Callable | None = None,  # `batch_transform(batch, generator) -> batch`, on the device
+                 collate_fn: Callable | None = None,  # DataLoader collate function (None: torch's default)
+                 ):
         self.cfg = config or TrainConfig()
         if val_ds is not None and evaluate_fn is None: raise MedfairInputError("evaluate_fn", "needed when a validation set is given")
         self.device = resolve_device(self.cfg.device)
@@ -222,7 +297,9 @@ class Trainer:
     @property
     def history(self) -> pd.DataFrame: return pd.DataFrame(self.rows)
 
-    def train_sampler(self, epoch: int):
+    def train_sampler(self,
+                      epoch: int,  # 0-based epoch; with `config.seed` it fixes the batch order
+                      ):
         """Hook: the sampler of epoch `epoch`'s training batches (override it for weighted or balanced sampling).
         Default: the distributed sampler under DDP, else a random order seeded by (seed, epoch) only, so a resumed run
         sees the same batches."""
@@ -231,7 +308,9 @@ class Trainer:
             return self.sampler
         return RandomSampler(self.train_ds, generator=seed_everything_local(self.cfg.seed * 100_003 + epoch))
 
-    def train_loader(self, epoch: int) -> DataLoader:
+    def train_loader(self,
+                     epoch: int,  # 0-based epoch, passed to `train_sampler`
+                     ) -> DataLoader:
         "The training DataLoader of epoch `epoch`: batches drawn by `train_sampler`, with `loader_kwargs`."
         return DataLoader(self.train_ds, sampler=self.train_sampler(epoch), **self.loader_kwargs)
 
@@ -242,7 +321,9 @@ class Trainer:
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
 
-    def train_epoch(self, epoch: int) -> dict:
+    def train_epoch(self,
+                    epoch: int,  # 0-based epoch: seeds the batch order and the augmentation generator
+                    ) -> dict:
         self.net.train()
         aug_g = torch.Generator(device=self.device if self.device.type == "cuda" else "cpu")
         aug_g.manual_seed(self.cfg.seed * 7919 + epoch * 104_729 + self.dist["rank"])
@@ -304,7 +385,9 @@ class Trainer:
         if getattr(self, "best_state", None) is not None: self.model.load_state_dict(self.best_state)
         return self.model
 
-    def save(self, path: str | Path) -> Path:
+    def save(self,
+             path: str | Path,  # checkpoint file (folders created; written via a .tmp file, then renamed)
+             ) -> Path:
         "Checkpoint everything needed to resume: weights, optimizer, scheduler, scaler, epoch, history, selection state, config."
         path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
@@ -314,7 +397,9 @@ class Trainer:
         tmp = path.with_suffix(".tmp"); torch.save(state, tmp); tmp.replace(path)  # never a half-written checkpoint
         return path
 
-    def resume(self, path: str | Path) -> "Trainer":
+    def resume(self,
+               path: str | Path,  # checkpoint file written by `save`
+               ) -> "Trainer":
         "Restore a checkpoint written by `save` (loaded with `weights_only=True`: no code runs from the file)."
         path = Path(path)
         if not path.exists(): raise MedfairInputError(str(path), "no such checkpoint")
