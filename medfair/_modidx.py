@@ -881,4 +881,5 @@ d = { 'settings': { 'branch': 'main',
                                'medfair.train.set_determinism': ('train.html#set_determinism', 'medfair/train.py'),
                                'medfair.train.summarize_batch_records': ('train.html#summarize_batch_records', 'medfair/train.py'),
                                'medfair.train.to_device': ('train.html#to_device', 'medfair/train.py'),
-                               'medfair.train.torch_threads': ('train.html#torch_threads', 'medfair/train.py')}}}
+                               'medfair.train.torch_threads': ('train.html#torch_threads', 'medfair/train.py'),
+                               'medfair.train.zscore_images': ('train.html#zscore_images', 'medfair/train.py')}}}

@@ -22,7 +22,7 @@ from .cohort import LABELS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
 from .metrics import worst_group_score
 from .records import preprocess_splits
-from .train import Trainer, TrainConfig, seed_everything_local, torch_threads
+from .train import Trainer, TrainConfig, seed_everything_local, torch_threads, zscore_images
 
 # %% auto #0
 __all__ = ['GRL_SCHEDULES', 'BACKBONES', 'FAIRNESS_TERMS', 'METHODS', 'grad_reverse', 'GradientReversal', 'grl_schedule',
@@ -187,8 +187,7 @@ class FairMultiTaskClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         if x.ndim != 4: raise MedfairInputError("x", f"expected B×C×H×W, got shape {tuple(x.shape)}")
         if self.normalize == "image":
-            mu, sd = x.mean((1, 2, 3), keepdim=True), x.std((1, 2, 3), keepdim=True)
-            x = (x - mu) / (sd + 1e-6)
+            x = zscore_images(x)
         f = self.backbone(x)
         out = {"logits": self.head(f), "features": f}
         if self.adversary is not None: out["group_logits"] = self.adversary(self.grl(f))

@@ -18,7 +18,7 @@ from skimage.draw import polygon as sk_polygon
 
 from .core import MedfairInputError, resolve_device
 from .cohort import ORGANS, LANDMARK_INDEX
-from .train import Trainer, TrainConfig, TensorDictDataset, seeded_init_
+from .train import Trainer, TrainConfig, TensorDictDataset, seeded_init_, zscore_images
 from .segment import FairnessAwareSegmentationLoss
 from .metrics import segmentation_table, segmentation_by_group
 from .resampling import bootstrap_group_means
@@ -395,8 +395,7 @@ def _standardize(images) -> torch.Tensor:
     x = torch.as_tensor(np.asarray(images, np.float32))
     if x.ndim == 3: x = x[:, None]
     if x.ndim != 4: raise MedfairInputError("images", f"expected (N, H, W) or (N, C, H, W), got {tuple(x.shape)}")
-    m, s = x.mean((1, 2, 3), keepdim=True), x.std((1, 2, 3), keepdim=True).clamp(min=1e-6)
-    return (x - m) / s        # per-image z-score: the sites' raw intensity scales differ
+    return zscore_images(x)        # per-image z-score: the sites' raw intensity scales differ
 
 def fit_landmark_model(images, landmarks, seed: int = 0, epochs: int = 30, batch_size: int = 16, lr: float = 2e-3,
                        device: str = "auto", progress: bool = False, **model_kw) -> LandmarkGraphNet:

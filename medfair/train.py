@@ -24,7 +24,8 @@ from .core import MedfairInputError, resolve_device
 
 # %% auto #0
 __all__ = ['TrainConfig', 'precision_for', 'seed_everything_local', 'set_determinism', 'seeded_init_', 'torch_threads',
-           'dist_info', 'init_distributed', 'to_device', 'summarize_batch_records', 'Trainer', 'TensorDictDataset']
+           'zscore_images', 'dist_info', 'init_distributed', 'to_device', 'summarize_batch_records', 'Trainer',
+           'TensorDictDataset']
 
 # %% ../nbs/20_train.ipynb #11524259
 @dataclass
@@ -169,6 +170,16 @@ def torch_threads(
     torch.set_num_threads(int(n))
     try: yield
     finally: torch.set_num_threads(old)
+
+# %% ../nbs/20_train.ipynb #459ce116
+def zscore_images(
+    x: torch.Tensor,  # images, B×C×H×W (each image normalised over all its channels and pixels)
+    eps: float = 1e-6,  # added to the standard deviation, so a constant image maps to 0 instead of NaN
+) -> torch.Tensor:
+    "Per-image z-score: (x − mean) / (std + eps), the mean and (unbiased) std over each image's C×H×W values."
+    if x.ndim != 4: raise MedfairInputError("x", f"expected B×C×H×W, got shape {tuple(x.shape)}")
+    mu, sd = x.mean((1, 2, 3), keepdim=True), x.std((1, 2, 3), keepdim=True)
+    return (x - mu) / (sd + eps)
 
 # %% ../nbs/20_train.ipynb #ddccbd50
 def dist_info() -> dict:
