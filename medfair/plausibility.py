@@ -31,7 +31,11 @@ __all__ = ['EIGHT', 'FOUR', 'as_channels', 'to_label_map', 'organ_topology', 'to
            'plausibility_table', 'compare_methods']
 
 # %% ../nbs/22_plausibility.ipynb #a3c58b94
-def as_channels(masks, n_organs: int | None = None, name: str = "masks") -> np.ndarray:
+def as_channels(
+    masks,  # boolean/0-1 organ channels (N, K, H, W) or integer label maps (N, H, W), 0 = background, k = organ k
+    n_organs: int | None = None,  # organs K a label map holds (labels 1..K); None = len(ORGANS); ignored for channels
+    name: str = "masks",  # how error messages name the argument
+) -> np.ndarray:
     "Boolean organ channels (N, K, H, W) from channels or integer label maps (N, H, W) with labels 0..`n_organs` (default len(ORGANS))."
     a = np.asarray(masks)
     if a.ndim == 4:
@@ -46,7 +50,9 @@ def as_channels(masks, n_organs: int | None = None, name: str = "masks") -> np.n
         return a[:, None] == np.arange(1, k + 1)[None, :, None, None]
     raise MedfairInputError(name, f"expected (N, K, H, W) channels or (N, H, W) label maps, got shape {a.shape}")
 
-def to_label_map(masks) -> np.ndarray:
+def to_label_map(
+    masks,  # organ channels (N, K, H, W) or integer label maps (N, H, W) (see `as_channels`)
+) -> np.ndarray:
     "Integer label maps (N, H, W) (0 = background, k = organ k) from organ channels; later channels win where organs overlap."
     ch = as_channels(masks)
     lab = np.zeros((ch.shape[0], *ch.shape[2:]), np.int64)
@@ -57,7 +63,10 @@ def to_label_map(masks) -> np.ndarray:
 EIGHT = np.ones((3, 3), bool)
 FOUR = ndimage.generate_binary_structure(2, 1)
 
-def organ_topology(mask, min_size: int = 1) -> dict:
+def organ_topology(
+    mask,  # one 2-D binary mask (H, W) of a single organ (bool or 0/1)
+    min_size: int = 1,  # components and holes smaller than this many pixels are ignored (>= 1; 1 counts every pixel)
+) -> dict:
     "Components (8-connected), holes (4-connected background regions enclosed by the organ) and pixel count of one 2-D binary mask."
     m = np.asarray(mask)
     if m.ndim != 2: raise MedfairInputError("mask", f"must be 2-D, got shape {m.shape}")
@@ -78,7 +87,12 @@ def _drop_small(m, min_size, structure):
     return np.r_[False, np.bincount(lab.ravel())[1:] >= min_size][lab]
 
 # %% ../nbs/22_plausibility.ipynb #04dcc0bf
-def topology_table(masks, organs: Sequence[str] | None = None, expected: dict | None = None, min_size: int = 1) -> pd.DataFrame:
+def topology_table(
+    masks,  # organ channels (N, K, H, W) or integer label maps (N, H, W)
+    organs: Sequence[str] | None = None,  # names of the K channels; None = ORGANS when K == 3, else 'organ1'..'organK'
+    expected: dict | None = None,  # organ -> expected number of components; organs not named expect 1
+    min_size: int = 1,  # components and holes smaller than this many pixels are ignored
+) -> pd.DataFrame:
     "Per image: components and holes of each organ, `topo_errors`, `missing` organs and `implausible` (0/1)."
     ch = as_channels(masks)
     names = list(organs) if organs is not None else (list(ORGANS) if ch.shape[1] == len(ORGANS) else [f"organ{k + 1}" for k in range(ch.shape[1])])
@@ -97,8 +111,18 @@ def topology_table(masks, organs: Sequence[str] | None = None, expected: dict | 
         rows.append(r | dict(topo_errors=float(err), missing=int(miss), implausible=float(err > 0)))
     return pd.DataFrame(rows)
 
-def topology_report(masks, meta: pd.DataFrame, group_cols: Sequence[str], *, n_boot: int = 0, seed=0, intersections=False,
-                    organs: Sequence[str] | None = None, expected: dict | None = None, min_size: int = 1) -> pd.DataFrame:
+def topology_report(
+    masks,  # organ channels (N, K, H, W) or integer label maps (N, H, W)
+    meta: pd.DataFrame,  # one metadata row per mask (same order), holding the `group_cols`
+    group_cols: Sequence[str],  # columns of `meta` to group by (e.g. 'sex', 'site')
+    *,
+    n_boot: int = 0,  # stratified bootstrap resamples for CIs; 0 = plain group means without CIs
+    seed=0,  # bootstrap seed: an int, SeedSequence or numpy Generator
+    intersections=False,  # also intersectional groups 'a×b': True = all combinations of `group_cols`, or a list of column tuples
+    organs: Sequence[str] | None = None,  # names of the K channels (see `topology_table`)
+    expected: dict | None = None,  # organ -> expected number of components; organs not named expect 1
+    min_size: int = 1,  # components and holes smaller than this many pixels are ignored
+) -> pd.DataFrame:
     "Tidy table (overall and per group) of the implausible-mask rate, mean topological errors and each organ's failure rate; bootstrap CIs when `n_boot` > 0."
     per = topology_table(masks, organs, expected, min_size)
     meta = pd.DataFrame(meta).reset_index(drop=True)
@@ -135,8 +159,12 @@ _NEIGHBOURS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) !=
 def _u(g, shape, device, lo=0.0, hi=1.0):
     return lo + (hi - lo) * torch.rand(shape, generator=g, device=g.device).to(device)
 
-def corrupt_labels(labels: torch.Tensor, n_classes: int, config: CorruptionConfig | None = None,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
+def corrupt_labels(
+    labels: torch.Tensor,  # integer label maps (B, H, W) with labels 0..n_classes-1 (0 = background)
+    n_classes: int,  # background + organs (>= 2); deleted patches and added blobs pick an organ label from 1..n_classes-1
+    config: CorruptionConfig | None = None,  # amounts of damage; None = `CorruptionConfig()` defaults
+    generator: torch.Generator | None = None,  # source of every random draw (any device); None = a new CPU one seeded with 0
+) -> torch.Tensor:
     "Damaged copy of integer label maps (B, H, W): boundary swaps, deleted patches and added blobs (see `CorruptionConfig`)."
     cfg = config or CorruptionConfig()
     if labels.ndim != 3: raise MedfairInputError("labels", f"expected (B, H, W) label maps, got shape {tuple(labels.shape)}")
@@ -172,7 +200,11 @@ def corrupt_labels(labels: torch.Tensor, n_classes: int, config: CorruptionConfi
     keep = _u(g, (B,), dev) < cfg.p_clean
     return torch.where(keep[:, None, None], labels.long(), lab)
 
-def corrupt_masks(masks, config: CorruptionConfig | None = None, seed: int = 0) -> np.ndarray:
+def corrupt_masks(
+    masks,  # organ channels (N, K, H, W) or integer label maps (N, H, W)
+    config: CorruptionConfig | None = None,  # amounts of damage; None = `CorruptionConfig()` defaults
+    seed: int = 0,  # seed of the torch generator: the same seed gives the same damage
+) -> np.ndarray:
     "NumPy front end of `corrupt_labels`: damaged masks in the format given (channels or label maps), replayable by `seed`."
     ch = as_channels(masks)
     lab = torch.from_numpy(to_label_map(ch))
@@ -182,7 +214,14 @@ def corrupt_masks(masks, config: CorruptionConfig | None = None, seed: int = 0) 
 # %% ../nbs/22_plausibility.ipynb #e1f62446
 class MaskAutoencoder(nn.Module):
     "Convolutional autoencoder of one-hot label maps (B, n_classes, size, size) through a `latent_dim` vector; `encode` gives the shape embedding."
-    def __init__(self, n_classes: int = len(ORGANS) + 1, size: int = 64, latent_dim: int = 64, base_channels: int = 16, n_down: int = 4):
+    def __init__(
+        self,
+        n_classes: int = len(ORGANS) + 1,  # one-hot channels in and logits out: background + organs (>= 2)
+        size: int = 64,  # side of the square label maps in pixels; divisible by 2**n_down
+        latent_dim: int = 64,  # length of the shape embedding `encode` returns (>= 1)
+        base_channels: int = 16,  # channels after the first downsampling; doubled per level, capped at 4 × base_channels
+        n_down: int = 4,  # stride-2 convolutions in the encoder (each halves the side) and as many transposed ones in the decoder
+    ):
         super().__init__()
         if n_classes < 2: raise MedfairInputError("n_classes", f"must be >= 2, got {n_classes}")
         if n_down < 1 or size % 2 ** n_down: raise MedfairInputError("size", f"must be divisible by 2**n_down = {2 ** n_down}, got {size}")
@@ -203,16 +242,29 @@ class MaskAutoencoder(nn.Module):
         if x.ndim != 4 or x.shape[1] != self.n_classes or tuple(x.shape[2:]) != (self.size, self.size):
             raise MedfairInputError("x", f"expected (B, {self.n_classes}, {self.size}, {self.size}) class probabilities, got {tuple(x.shape)}")
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
+    def encode(
+        self,
+        x: torch.Tensor,  # class probabilities or one-hot maps (B, n_classes, size, size)
+    ) -> torch.Tensor:  # shape embeddings (B, latent_dim)
         self._check(x)
         return self.to_z(self.enc(x).flatten(1))
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
+    def decode(
+        self,
+        z: torch.Tensor,  # shape embeddings (B, latent_dim)
+    ) -> torch.Tensor:  # class logits (B, n_classes, size, size)
         return self.dec(self.from_z(z).view(-1, self.c_last, self.s, self.s))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor: return self.decode(self.encode(x))
+    def forward(
+        self,
+        x: torch.Tensor,  # class probabilities or one-hot maps (B, n_classes, size, size)
+    ) -> torch.Tensor:  # reconstructed class logits (B, n_classes, size, size)
+        return self.decode(self.encode(x))
 
-def one_hot_labels(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+def one_hot_labels(
+    labels: torch.Tensor,  # integer label maps (B, H, W) with labels 0..n_classes-1
+    n_classes: int,  # channels of the one-hot output (background + organs)
+) -> torch.Tensor:
     "(B, H, W) integer labels -> (B, n_classes, H, W) float one-hot."
     return F.one_hot(labels.long(), n_classes).permute(0, 3, 1, 2).float()
 
@@ -222,9 +274,18 @@ def _masks_to_tensor(masks, name="masks"):
     ch = as_channels(a, name=name)
     return torch.from_numpy(to_label_map(ch)), ch.shape[1], a.ndim == 4
 
-def fit_post_dae(masks, seed: int = 0, epochs: int = 30, batch_size: int = 32, lr: float = 3e-3, latent_dim: int = 64,
-                 base_channels: int = 16, corruption: CorruptionConfig | None = None, device: str = "auto",
-                 progress: bool = False) -> MaskAutoencoder:
+def fit_post_dae(
+    masks,  # ground-truth organ channels (N, K, H, W) or label maps (N, H, W); at least 2, square, side divisible by 16
+    seed: int = 0,  # seeds the initialisation, the data order and the corruptions
+    epochs: int = 30,  # passes over the masks
+    batch_size: int = 32,  # masks per batch
+    lr: float = 3e-3,  # peak learning rate (AdamW, cosine schedule)
+    latent_dim: int = 64,  # length of the shape embedding (see `MaskAutoencoder`)
+    base_channels: int = 16,  # width of the autoencoder (see `MaskAutoencoder`)
+    corruption: CorruptionConfig | None = None,  # how the inputs are damaged; None = `CorruptionConfig()` defaults
+    device: str = "auto",  # 'auto' (the GPU if there is one), 'cpu' or 'cuda[:k]'
+    progress: bool = False,  # show progress bars
+) -> MaskAutoencoder:
     "Train a Post-DAE on ground-truth `masks` (channels or label maps) with the shared `Trainer`; the model carries `.history` and `.fit_config`."
     lab, k, _ = _masks_to_tensor(masks)
     if len(lab) < 2: raise MedfairInputError("masks", f"need at least 2 ground-truth masks, got {len(lab)}")
@@ -242,7 +303,12 @@ def fit_post_dae(masks, seed: int = 0, epochs: int = 30, batch_size: int = 32, l
     return model
 
 @torch.no_grad()
-def post_process(dae: MaskAutoencoder, masks, batch_size: int = 64, device: str | None = None):
+def post_process(
+    dae: MaskAutoencoder,  # Post-DAE from `fit_post_dae`
+    masks,  # predicted organ channels (N, K, H, W) or label maps (N, H, W), K = dae.n_classes - 1, H = W = dae.size
+    batch_size: int = 64,  # masks per forward pass
+    device: str | None = None,  # None = where the dae's weights are; else 'auto', 'cpu' or 'cuda[:k]' (the dae is moved there)
+):
     "Redraw `masks` (channels or label maps, the format is kept) through the Post-DAE `dae`: one-hot -> autoencoder -> argmax."
     lab, k, was_channels = _masks_to_tensor(masks)
     if k + 1 != dae.n_classes: raise MedfairInputError("masks", f"hold {k} organs but the autoencoder was trained on {dae.n_classes - 1}")
@@ -255,7 +321,12 @@ def post_process(dae: MaskAutoencoder, masks, batch_size: int = 64, device: str 
 # %% ../nbs/22_plausibility.ipynb #48b49a48
 class ShapePriorLoss(nn.Module):
     "`base_loss(logits, target, groups)` + `weight` × squared embedding distance of softmax(logits) and onehot(target) under a frozen mask encoder."
-    def __init__(self, autoencoder: MaskAutoencoder, weight: float = 1.0, base_loss: nn.Module | str | None = "dice_ce"):
+    def __init__(
+        self,
+        autoencoder: MaskAutoencoder,  # mask autoencoder trained on ground truth (e.g. by `fit_post_dae`); frozen here
+        weight: float = 1.0,  # multiplier (>= 0) of the batch-mean embedding distance
+        base_loss: nn.Module | str | None = "dice_ce",  # 'dice_ce': `FairnessAwareSegmentationLoss()`; a module; None: prior only
+    ):
         super().__init__()
         if not isinstance(autoencoder, MaskAutoencoder): raise MedfairInputError("autoencoder", f"must be a MaskAutoencoder, got {type(autoencoder).__name__}")
         if not weight >= 0: raise MedfairInputError("weight", f"must be >= 0, got {weight}")
@@ -265,24 +336,38 @@ class ShapePriorLoss(nn.Module):
         self.base = FairnessAwareSegmentationLoss() if isinstance(base_loss, str) else base_loss   # None: the prior alone
         self.last: dict = {}
 
-    def train(self, mode: bool = True):
+    def train(
+        self,
+        mode: bool = True,  # True: training mode, False: evaluation mode (the autoencoder always stays in eval mode)
+    ):
         super().train(mode); self.ae.eval(); return self      # the prior stays frozen, also in train mode
 
-    def prior(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def prior(
+        self,
+        logits: torch.Tensor,  # segmentation logits (B, n_classes, size, size) with the autoencoder's classes and size
+        target: torch.Tensor,  # ground-truth integer label maps (B, size, size)
+    ) -> torch.Tensor:
         "Per-image squared embedding distance (B,)."
         if logits.shape[1] != self.ae.n_classes: raise MedfairInputError("logits", f"have {logits.shape[1]} classes, the autoencoder {self.ae.n_classes}")
         zp = self.ae.encode(logits.float().softmax(1))
         zt = self.ae.encode(one_hot_labels(target, self.ae.n_classes).to(logits.device))
         return ((zp - zt) ** 2).sum(1)
 
-    def forward(self, logits: torch.Tensor, target: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        logits: torch.Tensor,  # segmentation logits (B, n_classes, size, size)
+        target: torch.Tensor,  # ground-truth integer label maps (B, size, size)
+        groups: torch.Tensor | None = None,  # group label per image (B,), passed on to `base_loss` for its fairness terms
+    ) -> torch.Tensor:
         pr = self.prior(logits, target)
         base = self.base(logits, target, groups) if self.base is not None else logits.new_zeros(())
         self.last = {"prior": pr.detach(), "base": base.detach()}
         return base + self.weight * pr.mean()
 
 # %% ../nbs/22_plausibility.ipynb #bf24ac9d
-def ring_adjacency(sizes: Sequence[int]) -> torch.Tensor:
+def ring_adjacency(
+    sizes: Sequence[int],  # node count of each ring (>= 3); rings take consecutive node indices in this order
+) -> torch.Tensor:
     "Block-diagonal adjacency (N, N) of closed rings with `sizes` nodes each (node i of a ring linked to i±1, wrapping)."
     sizes = [int(s) for s in sizes]
     if not sizes or min(sizes) < 3: raise MedfairInputError("sizes", f"every ring needs >= 3 nodes, got {sizes}")
@@ -293,13 +378,18 @@ def ring_adjacency(sizes: Sequence[int]) -> torch.Tensor:
         s0 += n
     return A
 
-def gcn_norm(A: torch.Tensor) -> torch.Tensor:
+def gcn_norm(
+    A: torch.Tensor,  # symmetric adjacency (N, N) without self-loops (they are added here)
+) -> torch.Tensor:
     "D^{-1/2}(A + I)D^{-1/2}: the propagation matrix of a GCN layer."
     Ah = A + torch.eye(len(A))
     d = Ah.sum(1).rsqrt()
     return d[:, None] * Ah * d[None, :]
 
-def scaled_laplacian(A: torch.Tensor, lmax: float | None = None) -> torch.Tensor:
+def scaled_laplacian(
+    A: torch.Tensor,  # symmetric adjacency (N, N)
+    lmax: float | None = None,  # largest eigenvalue of L (at most 2); None = computed with `torch.linalg.eigvalsh`
+) -> torch.Tensor:
     "2L/λmax − I for the normalised Laplacian L = I − D^{-1/2} A D^{-1/2} (λmax computed when not given)."
     d = A.sum(1).clamp(min=1e-12).rsqrt()
     L = torch.eye(len(A)) - d[:, None] * A * d[None, :]
@@ -308,27 +398,49 @@ def scaled_laplacian(A: torch.Tensor, lmax: float | None = None) -> torch.Tensor
 
 class GCNConv(nn.Module):
     "Graph convolution Â X W + b on a fixed adjacency; x is (B, N, in_features)."
-    def __init__(self, A: torch.Tensor, in_features: int, out_features: int):
+    def __init__(
+        self,
+        A: torch.Tensor,  # fixed adjacency (N, N) of the graph, without self-loops
+        in_features: int,  # features per node in
+        out_features: int,  # features per node out
+    ):
         super().__init__()
         self.register_buffer("P", gcn_norm(A))
         self.lin = nn.Linear(in_features, out_features)
-    def forward(self, x: torch.Tensor) -> torch.Tensor: return self.lin(self.P @ x)
+    def forward(
+        self,
+        x: torch.Tensor,  # node features (B, N, in_features)
+    ) -> torch.Tensor:  # (B, N, out_features)
+        return self.lin(self.P @ x)
 
 class ChebConv(nn.Module):
     "Chebyshev graph convolution of order `K` on a fixed adjacency: Σ_k T_k(L̃) X W_k (+ b); x is (B, N, in_features)."
-    def __init__(self, A: torch.Tensor, in_features: int, out_features: int, K: int = 3, lmax: float | None = None):
+    def __init__(
+        self,
+        A: torch.Tensor,  # fixed adjacency (N, N) of the graph
+        in_features: int,  # features per node in
+        out_features: int,  # features per node out
+        K: int = 3,  # Chebyshev order (>= 1): each node sees neighbours up to K-1 hops away; 1 = a per-node linear layer
+        lmax: float | None = None,  # largest Laplacian eigenvalue; None = computed (see `scaled_laplacian`)
+    ):
         super().__init__()
         if K < 1: raise MedfairInputError("K", f"must be >= 1, got {K}")
         self.K = K
         self.register_buffer("L", scaled_laplacian(A, lmax))
         self.lin = nn.Linear(K * in_features, out_features)   # W_0..W_{K-1} stacked
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,  # node features (B, N, in_features)
+    ) -> torch.Tensor:  # (B, N, out_features)
         Ts = [x]
         if self.K > 1: Ts.append(self.L @ x)
         for _ in range(2, self.K): Ts.append(2 * (self.L @ Ts[-1]) - Ts[-2])
         return self.lin(torch.cat(Ts, -1))
 
-def ring_upsample_matrix(coarse: Sequence[int], fine: Sequence[int]) -> torch.Tensor:
+def ring_upsample_matrix(
+    coarse: Sequence[int],  # node count of each coarse ring
+    fine: Sequence[int],  # node count of each fine ring: as many rings, each at least as large as its coarse ring
+) -> torch.Tensor:
     "(sum(fine), sum(coarse)) matrix placing each fine ring node by linear interpolation between its two coarse ring neighbours."
     if len(coarse) != len(fine): raise MedfairInputError("fine", f"{len(fine)} rings for {len(coarse)} coarse rings")
     U = torch.zeros(sum(fine), sum(coarse))
@@ -348,8 +460,17 @@ def _organ_sizes(landmark_index: dict) -> list[int]:
 
 class LandmarkGraphNet(nn.Module):
     "CNN encoder -> graph decoder (Chebyshev convolutions and ring unpooling) -> (B, N, 2) contour points (x=col, y=row) in pixels."
-    def __init__(self, landmark_index: dict | None = None, in_channels: int = 1, image_size: int = 64, base_channels: int = 16,
-                 latent_dim: int = 64, hidden: int = 32, K: int = 3, n_levels: int = 2):
+    def __init__(
+        self,
+        landmark_index: dict | None = None,  # organ -> slice of its contour points among the N outputs; None = LANDMARK_INDEX
+        in_channels: int = 1,  # image channels
+        image_size: int = 64,  # side of the square input images in pixels; divisible by 16
+        base_channels: int = 16,  # channels of the first of 4 stride-2 encoder convolutions (then ×2, ×4, ×4)
+        latent_dim: int = 64,  # length of the image embedding
+        hidden: int = 32,  # features per graph node in the decoder
+        K: int = 3,  # Chebyshev order of every graph convolution
+        n_levels: int = 2,  # ring unpooling steps; the coarsest rings have ceil(n / 2**n_levels) nodes (at least 3)
+    ):
         super().__init__()
         li = dict(landmark_index or LANDMARK_INDEX)
         self.landmark_index, self.image_size = li, int(image_size)
@@ -367,7 +488,10 @@ class LandmarkGraphNet(nn.Module):
         self.head = ChebConv(ring_adjacency(levels[-1]), hidden, 2, K)
         self.levels = levels
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,  # z-scored images (B, in_channels, image_size, image_size)
+    ) -> torch.Tensor:  # contour points (B, N, 2) as (x=col, y=row) in pixels
         if x.ndim != 4 or tuple(x.shape[2:]) != (self.image_size, self.image_size):
             raise MedfairInputError("x", f"expected (B, C, {self.image_size}, {self.image_size}) images, got {tuple(x.shape)}")
         h = self.to_nodes(self.to_z(self.enc(x))).view(len(x), self.n0, self.hidden)
@@ -376,7 +500,11 @@ class LandmarkGraphNet(nn.Module):
             if i < len(self.ups): h = getattr(self, f"up{i}") @ h
         return (0.5 + self.head(h)) * self.image_size      # centred start: an untrained net predicts small rings mid-image
 
-def contours_to_masks(landmarks, shape: tuple[int, int], landmark_index: dict | None = None) -> np.ndarray:
+def contours_to_masks(
+    landmarks,  # contour points (N, K, 2), or one image's (K, 2), as (x=col, y=row) in pixels
+    shape: tuple[int, int],  # (H, W) of the masks; points outside are clipped
+    landmark_index: dict | None = None,  # organ -> slice of its points among the K; None = LANDMARK_INDEX
+) -> np.ndarray:
     "Rasterise contours (N, K, 2) as (x=col, y=row) into organ channels (N, organs, H, W) with skimage.draw.polygon."
     lm = np.asarray(landmarks, float)
     if lm.ndim == 2: lm = lm[None]
@@ -397,8 +525,17 @@ def _standardize(images) -> torch.Tensor:
     if x.ndim != 4: raise MedfairInputError("images", f"expected (N, H, W) or (N, C, H, W), got {tuple(x.shape)}")
     return zscore_images(x)        # per-image z-score: the sites' raw intensity scales differ
 
-def fit_landmark_model(images, landmarks, seed: int = 0, epochs: int = 30, batch_size: int = 16, lr: float = 2e-3,
-                       device: str = "auto", progress: bool = False, **model_kw) -> LandmarkGraphNet:
+def fit_landmark_model(
+    images,  # square images (N, H, W) or (N, C, H, W), side divisible by 16; z-scored per image here
+    landmarks,  # ground-truth contour points (N, K, 2) as (x=col, y=row) in pixels
+    seed: int = 0,  # seeds the initialisation and the data order
+    epochs: int = 30,  # passes over the images
+    batch_size: int = 16,  # images per batch
+    lr: float = 2e-3,  # peak learning rate (AdamW, cosine schedule)
+    device: str = "auto",  # 'auto' (the GPU if there is one), 'cpu' or 'cuda[:k]'
+    progress: bool = False,  # show progress bars
+    **model_kw,  # further `LandmarkGraphNet` arguments (landmark_index, base_channels, latent_dim, hidden, K, n_levels)
+) -> LandmarkGraphNet:
     "Train a `LandmarkGraphNet` (MSE on contour points as fractions of the image side) with the shared `Trainer`."
     x = _standardize(images)
     lm = torch.as_tensor(np.asarray(landmarks, np.float32))
@@ -413,14 +550,24 @@ def fit_landmark_model(images, landmarks, seed: int = 0, epochs: int = 30, batch
     return model
 
 @torch.no_grad()
-def predict_landmarks(model: LandmarkGraphNet, images, batch_size: int = 64) -> np.ndarray:
+def predict_landmarks(
+    model: LandmarkGraphNet,  # trained network (e.g. from `fit_landmark_model`); it runs on the device its weights are on
+    images,  # images (N, H, W) or (N, C, H, W) of the model's size and channels; z-scored per image here
+    batch_size: int = 64,  # images per forward pass
+) -> np.ndarray:
     "Contour points (N, K, 2) predicted for `images`."
     x = _standardize(images); dev = next(model.parameters()).device
     return torch.cat([model.eval()(x[i:i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]).numpy()
 
 # %% ../nbs/22_plausibility.ipynb #16e2ea3a
-def plausibility_table(pred, target, meta: pd.DataFrame | None = None, spacing=None, organs: Sequence[str] | None = None,
-                       min_size: int = 1) -> pd.DataFrame:
+def plausibility_table(
+    pred,  # predicted organ channels (N, K, H, W) or label maps (N, H, W)
+    target,  # ground truth in the same form and shape as `pred`
+    meta: pd.DataFrame | None = None,  # one metadata row per image, put in front of the metrics; None = none
+    spacing=None,  # pixel size (row, col) in physical units (e.g. mm), a scalar or one per image (N, 2); None: HD95 in pixels
+    organs: Sequence[str] | None = None,  # names of the K channels (see `topology_table`)
+    min_size: int = 1,  # components and holes smaller than this many pixels are ignored in the topology
+) -> pd.DataFrame:
     "Per image: metadata, topology (see `topology_table`), each organ's Dice/HD95 and their means `dice`, `hd95`."
     P, T = as_channels(pred, name="pred"), as_channels(target, name="target")
     if P.shape != T.shape: raise MedfairInputError("pred", f"shape {P.shape} differs from target shape {T.shape}")
@@ -439,8 +586,15 @@ def plausibility_table(pred, target, meta: pd.DataFrame | None = None, spacing=N
         parts.insert(0, m)
     return pd.concat(parts, axis=1)
 
-def compare_methods(preds: dict, target, meta: pd.DataFrame, group_cols: Sequence[str], spacing=None,
-                    metrics: Sequence[str] = ("implausible", "topo_errors", "dice", "hd95"), intersections=False) -> pd.DataFrame:
+def compare_methods(
+    preds: dict,  # method name -> predicted masks (channels or label maps); the first method is the reference of the Δ columns
+    target,  # ground-truth masks in the same form and shape
+    meta: pd.DataFrame,  # one metadata row per image, holding the `group_cols`
+    group_cols: Sequence[str],  # columns of `meta` to group by
+    spacing=None,  # pixel size (row, col) in physical units (e.g. mm), a scalar or one per image (N, 2); None: HD95 in pixels
+    metrics: Sequence[str] = ("implausible", "topo_errors", "dice", "hd95"),  # columns of `plausibility_table` to average
+    intersections=False,  # also intersectional groups 'a×b': True = all combinations of `group_cols`, or a list of column tuples
+) -> pd.DataFrame:
     "Group means of `metrics` for each named set of masks in `preds` (columns), plus 'Δ name' = change against the first method."
     if not isinstance(preds, dict) or not preds: raise MedfairInputError("preds", "must be a non-empty dict name -> masks")
     tabs = []
