@@ -12,7 +12,9 @@ import time
 import numpy as np
 import torch
 
-from medfair.augment import OPS, TORCH_OPS, _cpu_block, _parallel, _randn, augment, augment_batch, mri_phantom
+from medfair.augops import OPS, mri_phantom
+from medfair.augbatch import TORCH_OPS, _cpu_block, _parallel, _randn, augment_batch
+from medfair.augment import augment
 from medfair.core import system_info
 
 

@@ -220,7 +220,7 @@ def passport_html(
     md_, iu = p["model_details"], p["intended_use"]
     comp = pd.DataFrame(p["data"]["composition"])
     if len(comp):
-        comp = comp.pivottable_html(index=["attribute", "level"], columns="split", values="n", aggfunc="sum", sort=False).reset_index()
+        comp = comp.pivot_table(index=["attribute", "level"], columns="split", values="n", aggfunc="sum", sort=False).reset_index()
         comp.columns.name = None
     ev = pd.DataFrame(p["evaluation"]["metrics"])
     parts = [f"<h1>AI passport: {e(md_['name'])}</h1>",

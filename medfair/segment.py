@@ -20,7 +20,7 @@ from .core import MedfairInputError, as_generator, resolve_device
 from .cohort import ORGANS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
 from .records import SPATIAL_OPS, preprocess_splits
-from .augment import TORCH_OPS, augment_batch
+from .augbatch import TORCH_OPS, augment_batch
 from .train import Trainer, TrainConfig, seeded_init_, torch_threads
 
 # %% auto #0
