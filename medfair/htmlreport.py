@@ -64,7 +64,9 @@ def write_html(
 # %% ../nbs/91_htmlreport.ipynb #32ffb3fb
 _FRONT_MATTER = re.compile(r"\A\s*---\s*\n(.*?\n)?---\s*\Z", re.S)
 
-def strip_front_matter(nb: nbformat.NotebookNode) -> dict | None:
+def strip_front_matter(
+    nb: nbformat.NotebookNode,  # notebook, modified in place
+) -> dict | None:
     "Remove a leading raw `---`…`---` front-matter cell from `nb` (in place); return its `key: value` lines as a dict, or None."
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "raw" and _FRONT_MATTER.match(cell.source):
@@ -74,7 +76,10 @@ def strip_front_matter(nb: nbformat.NotebookNode) -> dict | None:
         if cell.source.strip(): return None   # front matter only counts before any content
     return None
 
-def insert_at_top(page: str, fragment: str) -> str:
+def insert_at_top(
+    page: str,  # complete HTML page with a <main> or <body> tag
+    fragment: str,  # HTML to insert; empty: the page is returned unchanged
+) -> str:
     "`fragment` inserted at the start of the page's content: after `<main>` when the template has one, else after `<body …>`."
     if not fragment: return page
     m = re.search(r"<main[^>]*>", page) or re.search(r"<body[^>]*>", page)
@@ -100,7 +105,9 @@ def _figure_html(fig: dict, div_id: str) -> str:
     return (f'<div id="{div_id}" class="plotly-graph-div" style="{style}"></div>'
             f'<script type="text/javascript">Plotly.newPlot("{div_id}",{data},{layout},{config});</script>')
 
-def inline_plotly(nb: nbformat.NotebookNode) -> int:
+def inline_plotly(
+    nb: nbformat.NotebookNode,  # executed notebook; its plotly outputs are rewritten in place
+) -> int:
     "Give every plotly output of `nb` a `text/html` rendering (in place); returns the number of figures."
     n = 0
     for ci, cell in enumerate(nb.cells):
@@ -114,8 +121,14 @@ def inline_plotly(nb: nbformat.NotebookNode) -> int:
                 n += 1
     return n
 
-def notebook_to_html(nb: str | Path | nbformat.NotebookNode, dest: str | Path | None = None, title: str | None = None,
-                     extra_head: str = "", template: str = "lab", prepend_html: str = "") -> str:
+def notebook_to_html(
+    nb: str | Path | nbformat.NotebookNode,  # notebook file path, or a notebook node (left unchanged: a copy is rendered)
+    dest: str | Path | None = None,  # HTML file to write (parent folders created); None: only return the HTML
+    title: str | None = None,  # page title; None: the file's stem for a path, the notebook's own title for a node
+    extra_head: str = "",  # HTML appended to <head> (after the inlined plotly.js)
+    template: str = "lab",  # nbconvert HTML template name, e.g. 'lab' or 'classic'
+    prepend_html: str = "",  # HTML inserted at the top of the page content (after <main> or <body>)
+) -> str:
     "Render notebook `nb` (a path or a node) to HTML with interactive offline plotly figures, front matter dropped and `prepend_html` at the top; write it to `dest` when given."
     from nbconvert import HTMLExporter
     import plotly.offline
@@ -142,7 +155,9 @@ def notebook_to_html(nb: str | Path | nbformat.NotebookNode, dest: str | Path | 
     return body
 
 # %% ../nbs/91_htmlreport.ipynb #43d6329a
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,  # arguments NOTEBOOK [HTML] (HTML defaults to NOTEBOOK with .html); None: `sys.argv[1:]`
+) -> int:
     "`python -m medfair.htmlreport NOTEBOOK [HTML]`"
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):

@@ -32,7 +32,10 @@ TIDY_COLUMNS = ["group_col", "group", "metric", "estimate", "ci_low", "ci_high",
 class MetricWarning(UserWarning):
     "A metric is undefined for some group (e.g. AUROC without positives) and was reported as NaN."
 
-def as_group_table(groups, n: int | None = None) -> pd.DataFrame:
+def as_group_table(
+    groups,  # DataFrame, Series, dict of arrays or 1-D array of group labels, one row per sample; None: no groups
+    n: int | None = None,  # expected number of rows (predictions); None: not checked
+) -> pd.DataFrame:
     """`groups` (a DataFrame, a Series, a dict of arrays or a 1-D array; None = no groups) as a DataFrame with one column
     per grouping, checked to have `n` rows when `n` is given."""
     if groups is None: return pd.DataFrame(index=range(n or 0))
@@ -52,7 +55,9 @@ def as_group_table(groups, n: int | None = None) -> pd.DataFrame:
         if miss: raise MedfairInputError(f"groups[{c!r}]", f"{miss} missing group labels; label them (e.g. 'unknown') instead of dropping patients silently")
     return df
 
-def group_keys(groups) -> np.ndarray:
+def group_keys(
+    groups,  # group table (DataFrame, Series, dict of arrays or 1-D array) with at least one column, one row per sample
+) -> np.ndarray:
     """One string key per row of a group table (DataFrame / dict / 1-D array): the value of its one column, or the values
     of its columns joined by `SEP` ('F×B'). Every module that needs one stratum label per sample builds it here."""
     gdf = as_group_table(groups)
@@ -60,7 +65,11 @@ def group_keys(groups) -> np.ndarray:
     if len(gdf) == 0: return np.empty(0, dtype=object)
     return (gdf.astype(str).agg(SEP.join, axis=1) if gdf.shape[1] > 1 else gdf.iloc[:, 0].astype(str)).to_numpy()
 
-def group_frame(groups, intersections: bool | Sequence[Sequence[str]] = True, n: int | None = None) -> pd.DataFrame:
+def group_frame(
+    groups,  # DataFrame, Series, dict of arrays or 1-D array of group labels, one row per sample
+    intersections: bool | Sequence[Sequence[str]] = True,  # True: all combinations of 2+ columns; False: none; or tuples to cross
+    n: int | None = None,  # expected number of rows; None: not checked
+) -> pd.DataFrame:
     "One string column per grouping of `groups` (DataFrame / dict / 1-D array), plus intersections 'a×b' (True: all combinations of 2+ columns)."
     df = as_group_table(groups, n)
     cols = [str(c) for c in df.columns]
@@ -75,7 +84,12 @@ def group_frame(groups, intersections: bool | Sequence[Sequence[str]] = True, n:
     return out
 
 # %% ../nbs/03_metrics.ipynb #24ee105a
-def check_classification_inputs(y_true, y_score, groups=None, nan_policy: str = "raise"):
+def check_classification_inputs(
+    y_true,  # 1-D binary labels (0/1), one per sample
+    y_score,  # 1-D predicted probabilities in [0, 1], same length as `y_true`
+    groups=None,  # group labels (DataFrame, dict of arrays or 1-D array) of the same length; None: no groups
+    nan_policy: str = "raise",  # NaN scores: 'raise' an error or 'omit' (drop those samples with a `MetricWarning`)
+):
     """Validate binary labels `y_true`, scores `y_score` and `groups` of one length; returns (labels, scores as float,
     groups as a DataFrame). NaN scores raise (`nan_policy="raise"`) or are dropped with a warning ("omit")."""
     y = np.asarray(y_true)
@@ -106,7 +120,9 @@ HIGHER_IS_BETTER = dict(prevalence=None, selection_rate=None, auroc=True, auprc=
                         accuracy=True, balanced_accuracy=True, tpr_at_spec=True, fpr=False, fnr=False, brier=False, ece=False,
                         ece_mass=False, underdiagnosis=False, dice=True, iou=True, hd=False, hd95=False, assd=False)
 
-def uniform_bin_edges(n_bins: int) -> np.ndarray:
+def uniform_bin_edges(
+    n_bins: int,  # number of equal-width bins on [0, 1] (>= 1)
+) -> np.ndarray:
     "Edges k / n_bins (k = 0..n_bins), each the correctly rounded float of the fraction: 0.3 *is* the lower edge of bin 3 of 10."
     return np.arange(int(n_bins) + 1) / int(n_bins)
 
@@ -130,8 +146,18 @@ class _Segment:
 
 class MetricEngine:
     "Sorted per-group index of a classification problem; `evaluate(W)` gives every metric of every group for each row of weights `W`."
-    def __init__(self, y_true, y_score, groups=None, threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10,
-                 label_kind: str = "disease", intersections=True, nan_policy: str = "raise"):
+    def __init__(
+        self,
+        y_true,  # 1-D binary labels (0/1), one per sample
+        y_score,  # 1-D predicted probabilities in [0, 1], same length
+        groups=None,  # group labels (DataFrame, dict of arrays or 1-D array), one row per sample; None: overall only
+        threshold: float = 0.5,  # decision threshold in [0, 1]: a score >= threshold is a positive prediction
+        spec: float = 0.9,  # specificity, strictly in (0, 1), at which `tpr_at_spec` reads the TPR
+        n_bins: int = 10,  # calibration bins (>= 1): equal width for `ece`, equal mass for `ece_mass`
+        label_kind: str = "disease",  # 'disease' (underdiagnosis = FNR) or 'no_finding' (label 1 = healthy: underdiagnosis = FPR)
+        intersections=True,  # True: also every intersection of 2+ group columns; False: none; or a list of column tuples
+        nan_policy: str = "raise",  # NaN scores: 'raise' or 'omit' (drop those samples with a `MetricWarning`)
+    ):
         y, s, gdf = check_classification_inputs(y_true, y_score, groups, nan_policy)
         if not 0 < spec < 1: raise MedfairInputError("spec", f"must lie strictly between 0 and 1, got {spec}")
         if not 0 <= threshold <= 1: raise MedfairInputError("threshold", f"must lie in [0, 1], got {threshold}")
@@ -178,11 +204,18 @@ class MetricEngine:
         "(group_col, group, n) of each column of the arrays `evaluate` returns."
         return [(g.group_col, g.group, g.n) for g in self.segments]
 
-    def canonical(self, w_original: np.ndarray) -> np.ndarray:
+    def canonical(
+        self,
+        w_original: np.ndarray,  # weights in the original sample order along the last axis, e.g. (B, n) bootstrap counts
+    ) -> np.ndarray:
         "Reorder weights given in the original sample order (last axis) into the engine's canonical order."
         return np.asarray(w_original)[..., self.order]
 
-    def evaluate(self, W: np.ndarray, metrics: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    def evaluate(
+        self,
+        W: np.ndarray,  # weights (B, n) or (n,) in canonical order (`canonical`), a row per resample; ones: plain estimate
+        metrics: Iterable[str] | None = None,  # names from `CLASSIFICATION_METRICS` to compute; None: all
+    ) -> dict[str, np.ndarray]:
         "Every metric for every group: dict metric -> array (rows of `W`, groups). `W` holds weights in canonical order."
         W = np.atleast_2d(W)
         if W.shape[1] != self.n: raise MedfairInputError("W", f"needs {self.n} columns (one per sample), got {W.shape[1]}")
@@ -247,7 +280,11 @@ class MetricEngine:
             r["ece_mass"] = np.abs(np.add.reduceat(R, sg.mass_starts, axis=1)).sum(1, dtype=float) / T
         return r
 
-    def tidy(self, values: dict[str, np.ndarray], warn: bool = True) -> pd.DataFrame:
+    def tidy(
+        self,
+        values: dict[str, np.ndarray],  # output of `evaluate`; only its first row is used
+        warn: bool = True,  # emit a `MetricWarning` naming the groups where AUROC/AUPRC/TPR@spec is undefined
+    ) -> pd.DataFrame:
         "Tidy table of one row of `evaluate`'s output (CI columns NaN)."
         recs = []
         for k, (col, grp, n) in enumerate(self.keys):
@@ -263,21 +300,44 @@ def _warn_undefined(df: pd.DataFrame):
         warnings.warn(f"AUROC/AUPRC undefined (no positives or no negatives) in: {where}; reported as NaN", MetricWarning, stacklevel=3)
 
 # %% ../nbs/03_metrics.ipynb #8f1843af
-def classification_by_group(y_true, y_score, groups=None, *, threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10,
-                            label_kind: str = "disease", intersections=True, metrics: Sequence[str] | None = None,
-                            nan_policy: str = "raise") -> pd.DataFrame:
+def classification_by_group(
+    y_true,  # 1-D binary labels (0/1), one per sample
+    y_score,  # 1-D predicted probabilities in [0, 1], same length
+    groups=None,  # group labels (DataFrame, dict of arrays or 1-D array), one row per sample; None: overall only
+    *,
+    threshold: float = 0.5,  # decision threshold in [0, 1]: a score >= threshold is a positive prediction
+    spec: float = 0.9,  # specificity, strictly in (0, 1), at which `tpr_at_spec` reads the TPR
+    n_bins: int = 10,  # calibration bins (>= 1): equal width for `ece`, equal mass for `ece_mass`
+    label_kind: str = "disease",  # 'disease' (underdiagnosis = FNR) or 'no_finding' (label 1 = healthy: underdiagnosis = FPR)
+    intersections=True,  # True: also every intersection of 2+ group columns; False: none; or a list of column tuples
+    metrics: Sequence[str] | None = None,  # names from `CLASSIFICATION_METRICS` to report; None: all
+    nan_policy: str = "raise",  # NaN scores: 'raise' or 'omit' (drop those samples with a `MetricWarning`)
+) -> pd.DataFrame:
     "Tidy table of classification metrics overall and per group (and per intersection of groupings)."
     eng = MetricEngine(y_true, y_score, groups, threshold, spec, n_bins, label_kind, intersections, nan_policy)
     return eng.tidy(eng.evaluate(np.ones((1, eng.n)), metrics))
 
-def classification_metrics(y_true, y_score, *, threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10,
-                           label_kind: str = "disease", nan_policy: str = "raise") -> dict[str, float]:
+def classification_metrics(
+    y_true,  # 1-D binary labels (0/1), one per sample
+    y_score,  # 1-D predicted probabilities in [0, 1], same length
+    *,
+    threshold: float = 0.5,  # decision threshold in [0, 1]: a score >= threshold is a positive prediction
+    spec: float = 0.9,  # specificity, strictly in (0, 1), at which `tpr_at_spec` reads the TPR
+    n_bins: int = 10,  # calibration bins (>= 1): equal width for `ece`, equal mass for `ece_mass`
+    label_kind: str = "disease",  # 'disease' (underdiagnosis = FNR) or 'no_finding' (label 1 = healthy: underdiagnosis = FPR)
+    nan_policy: str = "raise",  # NaN scores: 'raise' or 'omit' (drop those samples with a `MetricWarning`)
+) -> dict[str, float]:
     "All classification metrics of the whole set, as a dict."
     t = classification_by_group(y_true, y_score, None, threshold=threshold, spec=spec, n_bins=n_bins, label_kind=label_kind, nan_policy=nan_policy)
     return dict(zip(t.metric, t.estimate))
 
 # %% ../nbs/03_metrics.ipynb #399777d4
-def rates_by_group(y_true, y_pred, groups=None, intersections=True) -> pd.DataFrame:
+def rates_by_group(
+    y_true,  # 1-D binary labels (0/1), one per sample
+    y_pred,  # 1-D hard predictions (0/1), same length
+    groups=None,  # group labels (DataFrame, dict of arrays or 1-D array); None: overall only
+    intersections=True,  # True: also every intersection of 2+ group columns; False: none; or a list of column tuples
+) -> pd.DataFrame:
     "Tidy table of confusion-matrix rates from hard 0/1 predictions, overall and per group."
     yp = np.asarray(y_pred)
     if yp.ndim != 1 or not np.isin(np.unique(yp), [0, 1]).all(): raise MedfairInputError("y_pred", "must be a 1-D array of 0/1 predictions")
@@ -304,15 +364,33 @@ def _fair_diff(y_true, y_pred, groups, metrics, method):
     if msgs: warnings.warn("fairness difference: groups left out: " + " | ".join(msgs), MetricWarning, stacklevel=3)
     return float("nan") if np.isnan(res).any() else float(max(res))
 
-def demographic_parity_difference(y_true, y_pred, *, groups, method: str = "between_groups") -> float:
+def demographic_parity_difference(
+    y_true,  # 1-D binary labels (0/1); validated, the selection rate does not use them
+    y_pred,  # 1-D hard predictions (0/1), same length
+    *,
+    groups,  # group labels (DataFrame, dict of arrays or 1-D array); several columns are crossed into one grouping
+    method: str = "between_groups",  # 'between_groups' (max - min over groups) or 'to_overall' (largest |group - overall|)
+) -> float:
     "Largest difference in selection rate between groups (or from the overall rate)."
     return _fair_diff(y_true, y_pred, groups, ["selection_rate"], method)
 
-def equal_opportunity_difference(y_true, y_pred, *, groups, method: str = "between_groups") -> float:
+def equal_opportunity_difference(
+    y_true,  # 1-D binary labels (0/1), one per sample
+    y_pred,  # 1-D hard predictions (0/1), same length
+    *,
+    groups,  # group labels (DataFrame, dict of arrays or 1-D array); several columns are crossed into one grouping
+    method: str = "between_groups",  # 'between_groups' (max - min over groups) or 'to_overall' (largest |group - overall|)
+) -> float:
     "Largest difference in true positive rate between groups (or from the overall TPR)."
     return _fair_diff(y_true, y_pred, groups, ["tpr"], method)
 
-def equalized_odds_difference(y_true, y_pred, *, groups, method: str = "between_groups") -> float:
+def equalized_odds_difference(
+    y_true,  # 1-D binary labels (0/1), one per sample
+    y_pred,  # 1-D hard predictions (0/1), same length
+    *,
+    groups,  # group labels (DataFrame, dict of arrays or 1-D array); several columns are crossed into one grouping
+    method: str = "between_groups",  # 'between_groups' (max - min over groups) or 'to_overall' (largest |group - overall|)
+) -> float:
     "max(TPR difference, FPR difference) between groups (or from the overall rates)."
     return _fair_diff(y_true, y_pred, groups, ["tpr", "fpr"], method)
 
@@ -322,7 +400,10 @@ SEG_DISPARITY_STATS = ("std", "ser", "es_score")
 DISPARITY_COLUMNS = ["group_col", "metric", "stat", "estimate", "ci_low", "ci_high", "worst_group", "best_group", "n_groups",
                      "undefined_groups"]
 
-def disparity_stats(values: np.ndarray, overall: np.ndarray) -> dict[str, np.ndarray]:
+def disparity_stats(
+    values: np.ndarray,  # group values, shape (rows, groups), e.g. one row per bootstrap resample; NaN: undefined group
+    overall: np.ndarray,  # overall value of each row, shape (rows,)
+) -> dict[str, np.ndarray]:
     """Disparity statistics of group values `values` (rows, groups) against `overall` (rows,). NaN groups are left out;
     gap and ratio are NaN in a row with fewer than two groups left (there is nothing to compare)."""
     v = np.asarray(values, float); o = np.asarray(overall, float)[:, None]
@@ -333,7 +414,10 @@ def disparity_stats(values: np.ndarray, overall: np.ndarray) -> dict[str, np.nda
         return dict(gap=np.where(two, mx - mn, np.nan), ratio=np.where(two, mn / mx, np.nan),
                     max_abs_diff_overall=np.nanmax(np.abs(v - o), 1), min_ratio_overall=np.nanmin(v / o, 1))
 
-def disparities(tidy: pd.DataFrame, warn: bool = True) -> pd.DataFrame:
+def disparities(
+    tidy: pd.DataFrame,  # tidy metrics table (`TIDY_COLUMNS`) with its 'overall' rows, e.g. from `classification_by_group`
+    warn: bool = True,  # emit a `MetricWarning` naming the groups left out because their metric is undefined
+) -> pd.DataFrame:
     """Long table (`DISPARITY_COLUMNS`) of the disparity statistics per grouping and metric (CI columns NaN). Groups whose
     metric is undefined are left out, named in `undefined_groups` and in a `MetricWarning`."""
     recs, dropped = [], []
@@ -353,7 +437,9 @@ def disparities(tidy: pd.DataFrame, warn: bool = True) -> pd.DataFrame:
         warnings.warn("disparity summaries left out groups where the metric is undefined: " + " | ".join(dropped), MetricWarning, stacklevel=2)
     return pd.DataFrame.from_records(recs, columns=DISPARITY_COLUMNS)
 
-def relative_to_overall(tidy: pd.DataFrame) -> pd.DataFrame:
+def relative_to_overall(
+    tidy: pd.DataFrame,  # tidy metrics table (`TIDY_COLUMNS`) including its group_col == 'overall' rows
+) -> pd.DataFrame:
     "The tidy table with columns `diff_overall` (group - overall) and `ratio_overall` (group / overall)."
     ov = tidy[tidy.group_col == "overall"].set_index("metric").estimate
     o = tidy.metric.map(ov).to_numpy(float)
@@ -381,7 +467,12 @@ def _std_max(lo: np.ndarray, hi: np.ndarray, max_vertices: int = 12) -> float:
     c = np.linspace(lo.min(), hi.max(), 401)[:, None]   # var <= mean (x - c)^2 <= mean max((hi - c)^2, (c - lo)^2) for every c
     return float(np.sqrt(np.mean(np.maximum((hi - c) ** 2, (c - lo) ** 2), axis=1).min()))
 
-def disparity_bounds(lo, hi, overall_lo: float = np.nan, overall_hi: float = np.nan) -> dict[str, tuple[float, float]]:
+def disparity_bounds(
+    lo,  # lower bounds of the group values, one per group (NaN: group left out)
+    hi,  # upper bounds of the group values, same length as `lo`
+    overall_lo: float = np.nan,  # lower bound of the overall value; NaN: the statistics against overall stay NaN
+    overall_hi: float = np.nan,  # upper bound of the overall value
+) -> dict[str, tuple[float, float]]:
     """Range of every disparity statistic (`DISPARITY_STATS` + `SEG_DISPARITY_STATS`) over the box of group values
     [lo_k, hi_k] (and overall value in [overall_lo, overall_hi]). If the box holds the true values, the true statistic lies
     in its range: fed with simultaneous confidence intervals, this gives intervals for the statistics. NaN groups are left out."""
@@ -410,8 +501,8 @@ def disparity_bounds(lo, hi, overall_lo: float = np.nan, overall_hi: float = np.
 @dataclass(frozen=True)
 class EmptyPolicy:
     "Empty-mask policy: `both_empty` for all metrics, `one_empty` for the distances (Dice and IoU are then 0, always)."
-    both_empty: str = "perfect"
-    one_empty: str | float = "max"
+    both_empty: str = "perfect"  # both masks empty: 'perfect' (Dice = IoU = 1, distances 0) or 'nan' (every metric NaN)
+    one_empty: str | float = "max"  # one mask empty, HD/HD95/ASSD: 'max' (image diagonal, physical units), 'nan' or a distance >= 0
     def __post_init__(self):
         if self.both_empty not in ("perfect", "nan"): raise MedfairInputError("both_empty", f"must be 'perfect' or 'nan', got {self.both_empty!r}")
         if not (self.one_empty in ("max", "nan") or (isinstance(self.one_empty, (int, float)) and not isinstance(self.one_empty, bool) and self.one_empty >= 0)):
@@ -421,14 +512,23 @@ def _surface(mask: np.ndarray) -> np.ndarray:
     st = ndimage.generate_binary_structure(mask.ndim, 1)
     return mask & ~ndimage.binary_erosion(mask, structure=st, border_value=0)
 
-def surface_distances(pred, target, spacing=None) -> tuple[np.ndarray, np.ndarray]:
+def surface_distances(
+    pred,  # non-empty boolean mask, 2-D or 3-D
+    target,  # non-empty boolean mask of the same shape
+    spacing=None,  # pixel spacing (e.g. mm), scalar or one per axis; None: 1 per axis (distances in pixels)
+) -> tuple[np.ndarray, np.ndarray]:
     "Directed distances pred-surface -> target-surface and target-surface -> pred-surface (both masks non-empty)."
     sp, st = _surface(pred), _surface(target)
     dt_t = ndimage.distance_transform_edt(~st, sampling=spacing)
     dt_p = ndimage.distance_transform_edt(~sp, sampling=spacing)
     return dt_t[sp], dt_p[st]
 
-def dice_coefficient(pred, target, axes: int | Sequence[int] | None = None, empty: float = 1.0):
+def dice_coefficient(
+    pred,  # binary mask(s), NumPy array or torch tensor; nonzero = foreground
+    target,  # binary mask(s) of the same shape and kind (array or tensor) as `pred`
+    axes: int | Sequence[int] | None = None,  # axes summed over; None: all (returns a float), else one Dice per remaining index
+    empty: float = 1.0,  # value where both masks are empty along `axes`
+):
     """Dice 2|P∩T| / (|P| + |T|) of binary masks `pred` and `target` (NumPy arrays or torch tensors of one shape), summed
     over `axes` (None: all axes, a float; else an array over the remaining axes, e.g. `axes=(-2, -1)` gives one Dice per
     image and structure of a B×S×H×W stack). Where both masks are empty the value is `empty` (1.0: nothing to find, nothing
@@ -458,8 +558,13 @@ def worst_group_score(
           if np.isfinite(v) and (counts is None or counts.get(g, 0) >= min_size)]
     return min(ok) if ok else float(default)
 
-def segmentation_scores(pred, target, spacing: Sequence[float] | None = None, policy: EmptyPolicy | None = None,
-                        percentile: float = 95.0) -> dict[str, Any]:
+def segmentation_scores(
+    pred,  # predicted binary mask (0/1 or bool), 2-D or 3-D
+    target,  # ground-truth binary mask of the same shape
+    spacing: Sequence[float] | None = None,  # pixel spacing (e.g. mm), scalar or one per axis, > 0; None: 1 (pixel units)
+    policy: EmptyPolicy | None = None,  # scores for empty masks; None: `EmptyPolicy()` (both empty perfect, one empty max distance)
+    percentile: float = 95.0,  # percentile (0-100) of the surface distances reported as `hd95`
+) -> dict[str, Any]:
     "Dice, IoU, HD, HD95 (`percentile`), ASSD of one binary mask pair in physical units, with the empty-mask `policy`."
     p, t = np.asarray(pred), np.asarray(target)
     if p.shape != t.shape: raise MedfairInputError("pred", f"shape {p.shape} differs from target shape {t.shape}")
@@ -491,8 +596,14 @@ def segmentation_scores(pred, target, spacing: Sequence[float] | None = None, po
     return out
 
 # %% ../nbs/03_metrics.ipynb #7347c587
-def segmentation_table(preds, targets, spacing=None, policy: EmptyPolicy | None = None, meta: pd.DataFrame | dict | None = None,
-                       percentile: float = 95.0) -> pd.DataFrame:
+def segmentation_table(
+    preds,  # predicted binary masks, one per image
+    targets,  # ground-truth masks, same number and order as `preds`
+    spacing=None,  # one spacing for all images (scalar or per axis), an (N, ndim) array of per-image spacings, or None (pixels)
+    policy: EmptyPolicy | None = None,  # scores for empty masks; None: `EmptyPolicy()`
+    meta: pd.DataFrame | dict | None = None,  # per-image metadata (N rows, e.g. group attributes) put before the metric columns
+    percentile: float = 95.0,  # percentile (0-100) of the surface distances reported as `hd95`
+) -> pd.DataFrame:
     "Per-image metrics of a batch of masks (+ metadata columns); bad items get an `error` message and NaN metrics."
     preds, targets = list(preds), list(targets)
     if len(preds) != len(targets): raise MedfairInputError("preds", f"{len(preds)} masks but {len(targets)} targets")
@@ -512,8 +623,12 @@ def segmentation_table(preds, targets, spacing=None, policy: EmptyPolicy | None 
         df = pd.concat([m, df], axis=1)
     return df
 
-def segmentation_by_group(per_image: pd.DataFrame, group_cols: Sequence[str], metrics: Sequence[str] = SEGMENTATION_METRICS,
-                          intersections=True) -> pd.DataFrame:
+def segmentation_by_group(
+    per_image: pd.DataFrame,  # one row per image with metric and group columns, e.g. `segmentation_table(..., meta=...)`
+    group_cols: Sequence[str],  # columns of `per_image` holding the group attributes
+    metrics: Sequence[str] = SEGMENTATION_METRICS,  # metric columns to average
+    intersections=True,  # True: also every intersection of 2+ group columns; False: none; or a list of column tuples
+) -> pd.DataFrame:
     "Tidy table of per-group means of per-image metrics (n = images in the group; NaN values are left out of the mean)."
     missing = [c for c in [*group_cols, *metrics] if c not in per_image.columns]
     if missing: raise MedfairInputError("per_image", f"missing columns {missing}")
@@ -524,7 +639,10 @@ def segmentation_by_group(per_image: pd.DataFrame, group_cols: Sequence[str], me
             recs += [(col, str(grp), m, float(d[m].mean()), np.nan, np.nan, len(d)) for m in metrics]
     return pd.DataFrame.from_records(recs, columns=TIDY_COLUMNS)
 
-def seg_fairness_stats(group_means: np.ndarray, overall: np.ndarray) -> dict[str, np.ndarray]:
+def seg_fairness_stats(
+    group_means: np.ndarray,  # group means of a score in [0, 1] (higher is better), shape (rows, groups); NaN: undefined group
+    overall: np.ndarray,  # overall mean of each row, shape (rows,)
+) -> dict[str, np.ndarray]:
     "gap, std, SER and equity-scaled score of group mean Dice `group_means` (rows, groups) and overall mean (rows,); NaN with fewer than two groups."
     g = np.asarray(group_means, float); o = np.asarray(overall, float)
     two = (~np.isnan(g)).sum(1) >= 2
@@ -535,7 +653,11 @@ def seg_fairness_stats(group_means: np.ndarray, overall: np.ndarray) -> dict[str
         st = dict(gap=np.nanmax(g, 1) - np.nanmin(g, 1), std=std, ser=np.nanmax(err, 1) / np.nanmin(err, 1), es_score=o / (1 + std))
     return {k: np.where(two, v, np.nan) for k, v in st.items()}
 
-def segmentation_fairness(per_image: pd.DataFrame, group_col: str, metric: str = "dice") -> dict[str, float]:
+def segmentation_fairness(
+    per_image: pd.DataFrame,  # one row per image, e.g. from `segmentation_table`
+    group_col: str,  # column of `per_image` holding the group label
+    metric: str = "dice",  # metric column to summarize; SER and es_score assume a score in [0, 1], higher is better
+) -> dict[str, float]:
     "Overall mean, per-group means, gap, std, skewed error rate and equity-scaled score of `metric` over groups of `group_col`."
     for c in (group_col, metric):
         if c not in per_image.columns: raise MedfairInputError("per_image", f"missing column {c!r}")

@@ -27,7 +27,10 @@ __all__ = ['REFERENCES', 'PAIRWISE_PLOT_COLUMNS', 'group_labels', 'group_colors'
            'ThresholdDashboard', 'save_html']
 
 # %% ../nbs/05_plots.ipynb #f639a6f8
-def group_labels(groups, sep: str = "×") -> np.ndarray:
+def group_labels(
+    groups,  # 1-D array of group labels, or a DataFrame with one column per attribute; no missing values
+    sep: str = "×",  # separator joining a row's attribute values into one label
+) -> np.ndarray:
     "One string label per sample from a 1-D array of groups or a DataFrame of attribute columns (joined by `sep`)."
     if isinstance(groups, pd.DataFrame):
         if groups.shape[1] == 0: raise MedfairInputError("groups", "the DataFrame has no columns")
@@ -38,7 +41,9 @@ def group_labels(groups, sep: str = "×") -> np.ndarray:
     if pd.isna(g).any(): raise MedfairInputError("groups", "contains missing values")
     return g.astype(str)
 
-def group_colors(names) -> dict[str, str]:
+def group_colors(
+    names,  # group names (any iterable; converted to str, duplicates ignored)
+) -> dict[str, str]:
     "A stable colour per group name (sorted order, plotly's qualitative palette)."
     pal = qualitative.Plotly + qualitative.D3
     return {n: pal[i % len(pal)] for i, n in enumerate(sorted({str(x) for x in names}))}
@@ -74,8 +79,13 @@ def _one_group_col(tidy, group_col):
     if group_col not in cols: raise MedfairInputError("group_col", f"{group_col!r} not in the table's group columns {cols}")
     return group_col, tidy[tidy["group_col"] == group_col]
 
-def metric_bars(tidy: pd.DataFrame, group_col: str | None = None, metrics: Sequence[str] | None = None,
-                overall: bool = False, title: str | None = None) -> go.Figure:
+def metric_bars(
+    tidy: pd.DataFrame,  # tidy metrics table (`medfair.metrics.TIDY_COLUMNS`), with CIs if the whiskers should show
+    group_col: str | None = None,  # grouping to plot; None: the table's only grouping other than 'overall'
+    metrics: Sequence[str] | None = None,  # metrics to show, in this order on the x axis; None: all in the table
+    overall: bool = False,  # add the overall estimate as a grey first trace
+    title: str | None = None,  # figure title; None: 'Metrics by <group_col> (95% CI)'
+) -> go.Figure:
     "Grouped bars: one trace per group, x = metric, y = estimate, whiskers = [ci_low, ci_high]; `overall` adds the overall rows first."
     _require_columns(tidy, TIDY_COLUMNS)
     group_col, d = _one_group_col(tidy, group_col)
@@ -134,16 +144,32 @@ def _curves_by_group(kind, y_true, y_score, groups, title, name):
     fig.update_layout(title=title, template="plotly_white", height=420, xaxis_range=[0, 1], yaxis_range=[0, 1.02])
     return fig
 
-def roc_by_group(y_true, y_score, groups, title: str = "ROC by group") -> go.Figure:
+def roc_by_group(
+    y_true,  # 1-D binary labels (0/1)
+    y_score,  # 1-D finite scores, higher = more likely positive
+    groups,  # group labels: 1-D array, or a DataFrame of attribute columns joined into one label per row
+    title: str = "ROC by group",  # figure title; skipped single-class groups are appended
+) -> go.Figure:
     "One ROC curve per group (points from `sklearn.metrics.roc_curve`); legend shows AUROC and n; `trace.meta` is the group."
     return _curves_by_group("roc", y_true, y_score, groups, title, "roc_by_group")
 
-def pr_by_group(y_true, y_score, groups, title: str = "Precision–recall by group") -> go.Figure:
+def pr_by_group(
+    y_true,  # 1-D binary labels (0/1)
+    y_score,  # 1-D finite scores, higher = more likely positive
+    groups,  # group labels: 1-D array, or a DataFrame of attribute columns joined into one label per row
+    title: str = "Precision–recall by group",  # figure title; skipped single-class groups are appended
+) -> go.Figure:
     "One precision–recall curve per group (from `sklearn.metrics.precision_recall_curve`); legend shows AP and prevalence."
     return _curves_by_group("pr", y_true, y_score, groups, title, "pr_by_group")
 
 # %% ../nbs/05_plots.ipynb #53db1b4f
-def reliability_by_group(y_true, y_prob, groups, n_bins: int = 10, title: str = "Reliability by group") -> go.Figure:
+def reliability_by_group(
+    y_true,  # 1-D binary labels (0/1)
+    y_prob,  # 1-D predicted probabilities in [0, 1]
+    groups,  # group labels: 1-D array, or a DataFrame of attribute columns joined into one label per row
+    n_bins: int = 10,  # number of equal-width probability bins (an integer >= 2)
+    title: str = "Reliability by group",  # figure title
+) -> go.Figure:
     "Per group, observed frequency vs mean predicted probability in `n_bins` equal-width bins [k/n, (k+1)/n) (the last closed), as medfair's ECE."
     if not isinstance(n_bins, (int, np.integer)) or n_bins < 2: raise MedfairInputError("n_bins", f"must be an integer >= 2, got {n_bins!r}")
     y, p, g = _binary_inputs(y_true, y_prob, groups, score_name="y_prob", prob=True)
@@ -177,8 +203,12 @@ def _higher_is_better(metrics, higher_is_better):
     if unknown: raise MedfairInputError("higher_is_better", f"no direction for metrics {unknown}")
     return {m: {True: "max", False: "min", None: "mean"}[higher_is_better[m]] for m in metrics}
 
-def disparity_matrix(tidy: pd.DataFrame, metrics: Sequence[str] | None = None, reference: str = "best",
-                     higher_is_better: Mapping[str, bool | None] | None = None) -> pd.DataFrame:
+def disparity_matrix(
+    tidy: pd.DataFrame,  # tidy table with columns group_col, group, metric, estimate
+    metrics: Sequence[str] | None = None,  # metrics (columns) to include, in order; None: all in the table
+    reference: str = "best",  # gap measured from, per grouping: 'best' group, 'max', 'min', 'mean' or 'overall'
+    higher_is_better: Mapping[str, bool | None] | None = None,  # metric -> higher is better? (for 'best'); None: `HIGHER_IS_BETTER`
+) -> pd.DataFrame:
     "Signed gap (estimate - reference) per row `group_col=group` and column metric; reference in `REFERENCES`."
     _require_columns(tidy, ("group_col", "group", "metric", "estimate"))
     if reference not in REFERENCES: raise MedfairInputError("reference", f"must be one of {REFERENCES}, got {reference!r}")
@@ -204,8 +234,13 @@ def disparity_matrix(tidy: pd.DataFrame, metrics: Sequence[str] | None = None, r
     cols = list(metrics) if metrics is not None else list(pd.unique(out["metric"]))
     return out.pivot_table(index="row", columns="metric", values="gap", sort=False)[cols]
 
-def disparity_heatmap(tidy: pd.DataFrame, metrics: Sequence[str] | None = None, reference: str = "best",
-                      higher_is_better: Mapping[str, bool | None] | None = None, title: str | None = None) -> go.Figure:
+def disparity_heatmap(
+    tidy: pd.DataFrame,  # tidy table with columns group_col, group, metric, estimate
+    metrics: Sequence[str] | None = None,  # metrics (columns) to include, in order; None: all in the table
+    reference: str = "best",  # gap measured from, per grouping: 'best' group, 'max', 'min', 'mean' or 'overall'
+    higher_is_better: Mapping[str, bool | None] | None = None,  # metric -> higher is better? (for 'best'); None: `HIGHER_IS_BETTER`
+    title: str | None = None,  # figure title; None: one naming the reference
+) -> go.Figure:
     """Heatmap of `disparity_matrix`, text = the group's estimate. Colour = the signed gap; with `reference='best'` the
     gap of lower-is-better metrics is negated, so red always means *worse than the best group*."""
     gap = disparity_matrix(tidy, metrics, reference, higher_is_better)
@@ -227,7 +262,11 @@ def disparity_heatmap(tidy: pd.DataFrame, metrics: Sequence[str] | None = None, 
     return fig
 
 # %% ../nbs/05_plots.ipynb #3b37e58c
-def pareto_front(performance, gap, maximize: bool = True) -> np.ndarray:
+def pareto_front(
+    performance,  # 1-D finite performance values, one per method
+    gap,  # 1-D finite fairness gaps (lower is fairer), same length
+    maximize: bool = True,  # True: higher performance is better; False: lower is (e.g. an error rate)
+) -> np.ndarray:
     "Boolean mask of non-dominated points for (performance: higher is better unless `maximize=False`; gap: lower is better)."
     perf, gp = np.asarray(performance, float), np.asarray(gap, float)
     if perf.ndim != 1 or perf.shape != gp.shape: raise MedfairInputError("performance/gap", "must be 1-D arrays of the same length")
@@ -240,8 +279,14 @@ def pareto_front(performance, gap, maximize: bool = True) -> np.ndarray:
     dominated = (ge & le & strict).any(axis=0)
     return ~dominated
 
-def pareto_plot(df: pd.DataFrame, performance: str, gap: str, label: str = "method", maximize: bool = True,
-                title: str | None = None) -> go.Figure:
+def pareto_plot(
+    df: pd.DataFrame,  # one row per method
+    performance: str,  # column with the performance value (y axis)
+    gap: str,  # column with the fairness gap (x axis, lower is fairer)
+    label: str = "method",  # column with each point's text label
+    maximize: bool = True,  # True: higher performance is better; False: lower is
+    title: str | None = None,  # figure title; None: '<performance> vs <gap> ...'
+) -> go.Figure:
     "Scatter of methods (performance vs gap) with the Pareto front joined; traces 'dominated' and 'Pareto front'."
     _require_columns(df, (performance, gap, label), what="df")
     on = pareto_front(df[performance], df[gap], maximize)
@@ -258,7 +303,12 @@ def pareto_plot(df: pd.DataFrame, performance: str, gap: str, label: str = "meth
     return fig
 
 # %% ../nbs/05_plots.ipynb #6603f0cd
-def dice_by_group(values, groups, kind: str = "box", title: str = "Per-image Dice by group") -> go.Figure:
+def dice_by_group(
+    values,  # 1-D per-image Dice scores in [0, 1]; NaNs are dropped and counted in the legend
+    groups,  # group label per image: 1-D array, or a DataFrame of attribute columns joined into one label
+    kind: str = "box",  # 'box' or 'violin'
+    title: str = "Per-image Dice by group",  # figure title
+) -> go.Figure:
     "One box (or violin) trace per group with all per-image points; NaNs are dropped and counted in the legend."
     if kind not in ("box", "violin"): raise MedfairInputError("kind", f"must be 'box' or 'violin', got {kind!r}")
     v, g = np.asarray(values, dtype=float), group_labels(groups)
@@ -276,7 +326,11 @@ def dice_by_group(values, groups, kind: str = "box", title: str = "Per-image Dic
     return fig
 
 # %% ../nbs/05_plots.ipynb #e46e7cc7
-def adjusted_forest_plot(table: pd.DataFrame, odds_ratio: bool | None = None, title: str | None = None) -> go.Figure:
+def adjusted_forest_plot(
+    table: pd.DataFrame,  # `medfair.adjusted.adjusted_disparities` output: a row per attribute level, marginal_*/adjusted_* columns
+    odds_ratio: bool | None = None,  # True: odds ratios, log axis (needs *_or columns); False: differences; None: OR if present
+    title: str | None = None,  # figure title; None: '<outcome>: marginal vs adjusted ...'
+) -> go.Figure:
     """Forest plot of a `medfair.adjusted.adjusted_disparities` table: for each attribute level, the marginal (attribute
     alone) and the adjusted (all attributes and covariates) effect with its CI, side by side. Odds ratios on a log axis
     with a line at 1 for binomial tables, differences with a line at 0 for gaussian ones (`odds_ratio=None`: by the columns)."""
@@ -314,7 +368,12 @@ def adjusted_forest_plot(table: pd.DataFrame, odds_ratio: bool | None = None, ti
 # %% ../nbs/05_plots.ipynb #030ec799
 PAIRWISE_PLOT_COLUMNS = ("group_col", "metric", "group_a", "group_b", "difference", "diff_ci_low", "diff_ci_high", "p_adj", "reject")
 
-def pairwise_forest_plot(pairwise: pd.DataFrame, metric: str, group_col: str | None = None, title: str | None = None) -> go.Figure:
+def pairwise_forest_plot(
+    pairwise: pd.DataFrame,  # pairwise-comparison table with the `PAIRWISE_PLOT_COLUMNS` (e.g. from `medfair.audit`)
+    metric: str,  # metric whose differences are plotted
+    group_col: str | None = None,  # only this grouping; None: every grouping in the table
+    title: str | None = None,  # figure title; None: '<metric>: pairwise differences a − b (95% CI)'
+) -> go.Figure:
     """Forest plot of signed pairwise differences a - b of `metric` (rows of a `medfair.audit` pairwise table) with their
     intervals; filled markers where `reject` (significant after correction), a dotted line at 0. `group_col=None`: every grouping."""
     _require_columns(pairwise, PAIRWISE_PLOT_COLUMNS, what="pairwise")
@@ -350,7 +409,13 @@ def _rates_row(yt, pred, **extra):
     return dict(**extra, n=len(yt), prevalence=yt.mean(), tp=tp, fp=fp, tn=tn, fn=fn, tpr=div(tp, tp + fn), fpr=div(fp, fp + tn),
                 ppv=div(tp, tp + fp), selection_rate=pred.mean(), accuracy=(tp + tn) / len(yt))
 
-def group_rates(y_true, y_score, groups, thresholds: float | Mapping[str, float] = 0.5, overall: bool = False) -> pd.DataFrame:
+def group_rates(
+    y_true,  # 1-D binary labels (0/1)
+    y_score,  # 1-D finite scores; positive when score >= the group's threshold
+    groups,  # group labels: 1-D array, or a DataFrame of attribute columns joined into one label per row
+    thresholds: float | Mapping[str, float] = 0.5,  # one threshold for every group, or group label -> threshold (all groups)
+    overall: bool = False,  # add a pooled row 'all' (each sample decided by its own group's threshold)
+) -> pd.DataFrame:
     """Per group: threshold, n, prevalence, tp/fp/tn/fn, tpr, fpr, ppv, selection rate and accuracy (positive when
     score >= the group's threshold). `overall=True` adds a row 'all' pooling every sample's decision (threshold NaN)."""
     y, s, g = _binary_inputs(y_true, y_score, groups)
@@ -366,7 +431,10 @@ def group_rates(y_true, y_score, groups, thresholds: float | Mapping[str, float]
     if overall: rows.append(_rates_row(yt_all, pred_all, group="all", threshold=np.nan))
     return pd.DataFrame(rows).set_index("group")
 
-def rate_gaps(rates: pd.DataFrame, warn: bool = True) -> dict[str, float]:
+def rate_gaps(
+    rates: pd.DataFrame,  # `group_rates` output: a row per group with tpr, fpr, ppv, selection_rate (an 'all' row is ignored)
+    warn: bool = True,  # warn naming the groups left out because a rate is undefined
+) -> dict[str, float]:
     """Largest between-group difference (max - min, ignoring a pooled 'all' row) of tpr, fpr, ppv, selection_rate;
     eo_gap = max(tpr, fpr gap). Groups with an undefined rate are left out (named in a warning); fewer than two: NaN."""
     _require_columns(rates, ("tpr", "fpr", "ppv", "selection_rate"), what="rates")
@@ -384,8 +452,15 @@ def rate_gaps(rates: pd.DataFrame, warn: bool = True) -> dict[str, float]:
 # %% ../nbs/05_plots.ipynb #1f575c96
 class ThresholdDashboard:
     "Per-group threshold sliders -> live TPR/FPR/PPV per group and the between-group gaps."
-    def __init__(self, y_true, y_score, groups, thresholds: float | Mapping[str, float] = 0.5, step: float = 0.01,
-                 show_roc: bool = True):
+    def __init__(
+        self,
+        y_true,  # 1-D binary labels (0/1)
+        y_score,  # 1-D finite scores; the sliders span [min(0, lowest score), max(1, highest score)]
+        groups,  # group labels: 1-D array or DataFrame of attribute columns; one slider per group
+        thresholds: float | Mapping[str, float] = 0.5,  # initial thresholds: one for every group, or group label -> threshold
+        step: float = 0.01,  # slider step
+        show_roc: bool = True,  # draw the ROC curves with each group's current operating point
+    ):
         import ipywidgets as W
         self.y, self.s, self.g = _binary_inputs(y_true, y_score, groups)
         self.groups = sorted(set(self.g.tolist()))
@@ -405,13 +480,20 @@ class ThresholdDashboard:
     @property
     def thresholds(self) -> dict[str, float]: return {k: float(sl.value) for k, sl in self.sliders.items()}
 
-    def set_threshold(self, group: str, value: float):
+    def set_threshold(
+        self,
+        group: str,  # group label, one of `.groups`
+        value: float,  # the group's new threshold
+    ):
         "Move group's slider (as a user would); the observer calls `update`."
         if group not in self.sliders: raise MedfairInputError("group", f"{group!r} is not one of {self.groups}")
         self.sliders[group].value = float(value)
         return self
 
-    def update(self, change=None) -> pd.DataFrame:
+    def update(
+        self,
+        change=None,  # the slider's ipywidgets change event (unused); None when called directly
+    ) -> pd.DataFrame:
         "Recompute `.rates` and `.gaps` from the sliders and refresh the table and figure."
         self.rates = group_rates(self.y, self.s, self.g, self.thresholds, overall=True)
         self.gaps = rate_gaps(self.rates, warn=False)     # an undefined rate shows as NaN in the table instead
@@ -439,7 +521,11 @@ class ThresholdDashboard:
         display(self.widget)
 
 # %% ../nbs/05_plots.ipynb #f1384501
-def save_html(figs, path, title: str = "medfair report") -> Path:
+def save_html(
+    figs,  # a plotly Figure, a list of Figures, or a dict heading -> Figure (headings become <h2>)
+    path,  # output file ending in .html or .htm; parent folders are created
+    title: str = "medfair report",  # page title and <h1>
+) -> Path:
     "Write figures (a Figure, a list, or a dict heading -> Figure) to ONE self-contained HTML file (plotly.js embedded once)."
     if isinstance(figs, go.Figure): figs = [figs]
     items = list(figs.items()) if isinstance(figs, Mapping) else [(None, f) for f in figs]

@@ -115,7 +115,14 @@ for _op in ("resample", "resize", "warp"): register_op(_op, _replay_spatial, _in
 
 
 # %% ../nbs/11_spatial.ipynb #426ac879
-def resample(image, spacing, target_spacing, order: int = 1, anti_aliasing: bool = True, cval: float = 0.0) -> tuple[np.ndarray, Record]:
+def resample(
+    image,  # 2-D or 3-D numeric array, (H, W) or (D, H, W)
+    spacing,  # pixel spacing of `image` in mm, scalar or one per axis; None: 1 mm
+    target_spacing,  # output pixel spacing in mm, scalar or one per axis
+    order: int = 1,  # spline interpolation order 0-5: 0 nearest, 1 linear, 3 cubic
+    anti_aliasing: bool = True,  # Gaussian smoothing before downsampling (only when an axis shrinks)
+    cval: float = 0.0,  # fill value stored in the record (resampling pads with edge values, so it is unused here)
+) -> tuple[np.ndarray, Record]:
     "Resample `image` (2D/3D) from `spacing` to `target_spacing` (mm per pixel, scalar or one per axis)."
     a = _check_array(image)
     sp, tsp = _check_spacing(spacing, a.ndim), _check_spacing(target_spacing, a.ndim, "target_spacing")
@@ -129,8 +136,15 @@ def resample(image, spacing, target_spacing, order: int = 1, anti_aliasing: bool
 # %% ../nbs/11_spatial.ipynb #99a53b8a
 RESIZE_MODES = ("direct", "pad", "crop")
 
-def resize(image, shape, mode: str = "pad", spacing=None, order: int = 1, anti_aliasing: bool = True,
-           cval: float = 0.0) -> tuple[np.ndarray, Record]:
+def resize(
+    image,  # 2-D or 3-D numeric array
+    shape,  # output shape, one int per axis
+    mode: str = "pad",  # 'direct' (stretch each axis), 'pad' (fit inside, pad with `cval`) or 'crop' (fill, centre-crop)
+    spacing=None,  # pixel spacing in mm (scalar or per axis), so 'pad'/'crop' keep the physical aspect; None: square pixels
+    order: int = 1,  # spline interpolation order 0-5: 0 nearest, 1 linear, 3 cubic
+    anti_aliasing: bool = True,  # Gaussian smoothing before downsampling (only when an axis shrinks)
+    cval: float = 0.0,  # value of the padding in 'pad' mode
+) -> tuple[np.ndarray, Record]:
     "Resize `image` to `shape`: 'direct' (stretch), 'pad' (fit + pad) or 'crop' (fill + centre crop), aspect in mm if `spacing` given."
     a = _check_array(image)
     sh, sp = _check_shape(shape, a.ndim), _check_spacing(spacing, a.ndim)
@@ -158,8 +172,15 @@ def _matrix_summary(m) -> dict:
     return dict(rotation_deg=float(np.degrees(np.arctan2(m[1, 0], m[0, 0]))), scale=[float(sx), float(sy)],
                 translation=[float(m[0, 2]), float(m[1, 2])])
 
-def register_landmarks(moving_points, fixed_points, fixed_shape, moving_shape=None, kind: str = "similarity",
-                       order: int = 1, cval: float = 0.0) -> Record:
+def register_landmarks(
+    moving_points,  # (K, 2) landmark (x, y) pixel coordinates in the moving image
+    fixed_points,  # (K, 2) corresponding (x, y) coordinates in the fixed image
+    fixed_shape,  # (rows, cols) of the fixed image: the output grid
+    moving_shape=None,  # (rows, cols) of the moving image; None: same as `fixed_shape`
+    kind: str = "similarity",  # 'euclidean' (rotation + shift), 'similarity' (+ scale) or 'affine' (needs 3+ points)
+    order: int = 1,  # interpolation order when the record warps an image (0 nearest, 1 linear, 3 cubic)
+    cval: float = 0.0,  # fill value outside the moving image when warping
+) -> Record:
     "Least-squares `kind` transform taking `moving_points` onto `fixed_points` ((K, 2) arrays of (x, y)); a 'warp' record."
     if kind not in LANDMARK_KINDS: raise MedfairInputError("kind", f"expected one of {tuple(LANDMARK_KINDS)}, got {kind!r}")
     mp, fp = np.asarray(moving_points, dtype=float), np.asarray(fixed_points, dtype=float)
@@ -188,7 +209,11 @@ def _rigid_matrix(theta_deg, tx, ty, center) -> np.ndarray:
     cx, cy = center
     return np.array([[c, -s, cx - c * cx + s * cy + tx], [s, c, cy - s * cx - c * cy + ty], [0, 0, 1.0]])
 
-def mutual_information(a, b, bins: int = 32) -> float:
+def mutual_information(
+    a,  # intensity array
+    b,  # intensity array of the same shape (pixels paired with `a`'s)
+    bins: int = 32,  # histogram bins per axis of the joint histogram
+) -> float:
     "Mutual information (nats) of two equally shaped intensity arrays from their joint histogram."
     h, _, _ = np.histogram2d(np.ravel(a), np.ravel(b), bins=bins)
     p = h / h.sum(); px, py = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
@@ -220,8 +245,16 @@ class _Level:
         cx, cy = (mx + 0.5) / self.f - 0.5, (my + 0.5) / self.f - 0.5                        # to this level's pixels
         return ndi.map_coordinates(self.moving, [cy, cx], order=1, mode="constant", cval=np.nan)
 
-def register_rigid(moving, fixed, metric: str = "ncc", levels: int = 3, angles: Sequence[float] = (-30, -15, 0, 15, 30),
-                   bins: int = 32, order: int = 1, cval: float = 0.0) -> tuple[np.ndarray, Record]:
+def register_rigid(
+    moving,  # 2-D image to align, finite values
+    fixed,  # 2-D reference image, finite values; the output has its shape
+    metric: str = "ncc",  # similarity maximized: 'ncc' (normalized cross-correlation) or 'mi' (mutual information)
+    levels: int = 3,  # pyramid levels 1-6; the coarsest is downsampled by 2**(levels - 1)
+    angles: Sequence[float] = (-30, -15, 0, 15, 30),  # starting rotations in degrees tried at the coarsest level
+    bins: int = 32,  # joint-histogram bins per axis for 'mi'
+    order: int = 1,  # interpolation order of the warped output (0 nearest, 1 linear, 3 cubic)
+    cval: float = 0.0,  # fill value outside the moving image
+) -> tuple[np.ndarray, Record]:
     "Rigid (rotation about the centre + translation) registration of 2D `moving` onto `fixed` by NCC or mutual information."
     mv, fx = _check_array(moving, "moving", (2,)).astype(float), _check_array(fixed, "fixed", (2,)).astype(float)
     if not (np.all(np.isfinite(mv)) and np.all(np.isfinite(fx))): raise MedfairInputError("moving/fixed", "contain NaN or infinite values")
@@ -262,8 +295,17 @@ def register_rigid(moving, fixed, metric: str = "ncc", levels: int = 3, angles: 
     return _replay_spatial(rec, mv), rec
 
 # %% ../nbs/11_spatial.ipynb #98a508b6
-def standardize(image, spacing=None, target_spacing=None, shape=None, mode: str = "pad", mask=None,
-                mask_mode: str = "linear", order: int = 1, cval: float = 0.0):
+def standardize(
+    image,  # 2-D or 3-D numeric array
+    spacing=None,  # pixel spacing of `image` in mm, scalar or one per axis; None: 1 mm
+    target_spacing=None,  # first resample to this spacing in mm (scalar or per axis); None: no resampling
+    shape=None,  # then resize to this shape; None: no resizing
+    mode: str = "pad",  # resize mode: 'direct', 'pad' or 'crop' (see `resize`)
+    mask=None,  # optional mask (binary, label map or boolean (C, ...) stack) mapped through the same records
+    mask_mode: str = "linear",  # mask interpolation: 'nearest' or 'linear' (binary: threshold 0.5; labels: argmax)
+    order: int = 1,  # image interpolation order (0 nearest, 1 linear, 3 cubic)
+    cval: float = 0.0,  # image fill value for padding
+):
     "Resample to `target_spacing` (if given) and resize to `shape` (if given); returns `(image, mask, records)`."
     a = _check_array(image)
     recs = []
@@ -287,7 +329,11 @@ def _map_points_one(rec: Record, pts, inverse: bool):
     if inverse: return (pts - off + 0.5) / zoom - 0.5
     return (pts + 0.5) * zoom - 0.5 + off
 
-def map_points(records: Record | Sequence[Record], points, inverse: bool = False) -> np.ndarray:
+def map_points(
+    records: Record | Sequence[Record],  # one record or a chain; non-spatial (intensity) records are skipped
+    points,  # (K, ndim) array of (x, y[, z]) pixel coordinates
+    inverse: bool = False,  # map output coordinates back to input ones (through the chain in reverse)
+) -> np.ndarray:
     "Map `(x, y[, z])` points through spatial records (a chain: forwards in order, `inverse` in reverse order)."
     recs = [records] if isinstance(records, Record) else list(records)
     pts = np.asarray(points, dtype=float)
@@ -302,19 +348,26 @@ def map_points(records: Record | Sequence[Record], points, inverse: bool = False
 @dataclass
 class Template:
     "A group's mean image (and mask probability and landmarks) with its pixel-wise SD."
-    group: Any
-    n: int
-    image: np.ndarray
-    std: np.ndarray
-    mask_prob: np.ndarray | None = None
-    landmarks: np.ndarray | None = None
-    sharpness: float = 0.0
+    group: Any  # the group key ('all': every image)
+    n: int  # number of images averaged
+    image: np.ndarray  # pixel-wise mean image
+    std: np.ndarray  # pixel-wise standard deviation
+    mask_prob: np.ndarray | None = None  # pixel-wise mean of the masks (fraction of images with foreground); None: no masks
+    landmarks: np.ndarray | None = None  # mean (aligned) landmarks, (K, 2) of (x, y); None: no landmarks
+    sharpness: float = 0.0  # mean Sobel gradient magnitude of the 2-D mean image (misalignment blurs it lower); 0.0 for 3-D
 
 def _sharpness(a) -> float:
     return float(np.mean(np.hypot(ndi.sobel(a, 0), ndi.sobel(a, 1))))
 
-def population_templates(images, groups, masks=None, landmarks=None, align: bool | None = None, kind: str = "similarity",
-                         min_count: int = 2) -> dict:
+def population_templates(
+    images,  # stack (N, H, W) or (N, D, H, W) of standardized images
+    groups,  # one group label per image, or a DataFrame whose rows give tuple keys
+    masks=None,  # optional N masks of the images' shape; their per-group mean is `mask_prob`
+    landmarks=None,  # optional (N, K, 2) landmark (x, y) coordinates
+    align: bool | None = None,  # first warp each image onto the mean landmarks (2-D only); None: align when landmarks are given
+    kind: str = "similarity",  # landmark transform used to align: 'euclidean', 'similarity' or 'affine'
+    min_count: int = 2,  # groups with fewer images get no template
+) -> dict:
     "Mean image per group (plus key 'all'); `groups`: one label per image, or a DataFrame whose rows give tuple keys."
     ims = np.asarray(images, dtype=float)
     if ims.ndim not in (3, 4): raise MedfairInputError("images", f"expected a stack (N, H, W) or (N, D, H, W) of standardized images, got shape {ims.shape}")
@@ -349,8 +402,14 @@ def population_templates(images, groups, masks=None, landmarks=None, align: bool
 class Standardize:
     """Spatial standardization (`medfair.spatial.standardize`): resample to `target_spacing` mm (needs the sample's
     spacing) and/or resize to `shape` ('pad', 'crop' or 'direct'); masks and landmarks follow the image."""
-    def __init__(self, target_spacing: float | Sequence[float] | None = None, shape: Sequence[int] | None = None,
-                 mode: str = "pad", order: int = 1, mask_mode: str = "linear"):
+    def __init__(
+        self,
+        target_spacing: float | Sequence[float] | None = None,  # output spacing in mm (scalar: both axes); needs the sample's spacing
+        shape: Sequence[int] | None = None,  # output shape; None: no resizing (give at least one of the two)
+        mode: str = "pad",  # resize mode: 'direct', 'pad' or 'crop'
+        order: int = 1,  # image interpolation order (0 nearest, 1 linear, 3 cubic)
+        mask_mode: str = "linear",  # mask interpolation: 'nearest' or 'linear'
+    ):
         if target_spacing is None and shape is None: raise MedfairInputError("Standardize", "give target_spacing, shape or both")
         if target_spacing is not None and np.isscalar(target_spacing): target_spacing = (float(target_spacing),) * 2
         self.target_spacing, self.shape, self.mode, self.order, self.mask_mode = target_spacing, shape, mode, order, mask_mode
