@@ -51,8 +51,12 @@ def _most_frequent(labels: np.ndarray, order: Sequence[str]) -> str:
     counts = pd.Series(labels).value_counts()
     return max(order, key=lambda lv: counts.get(lv, 0))
 
-def glm_design(data: pd.DataFrame, categorical: Sequence[str], numeric: Sequence[str] = (),
-               reference: dict | None = None) -> GLMDesign:
+def glm_design(
+    data: pd.DataFrame,  # one row per observation with every term's column
+    categorical: Sequence[str],  # columns coded as 0/1 indicators of each non-reference level (Categorical order, else sorted)
+    numeric: Sequence[str] = (),  # columns entered as they are, one coefficient each
+    reference: dict | None = None,  # categorical term -> its reference level; default the most frequent level
+) -> GLMDesign:
     "Design matrix for `categorical` terms (treatment coding against `reference[term]`, default the most frequent level) and `numeric` terms."
     reference = dict(reference or {})
     cols, names, blocks, refs, levels, labels = [np.ones(len(data))], ["Intercept"], {}, {}, {}, {}
@@ -70,8 +74,15 @@ def glm_design(data: pd.DataFrame, categorical: Sequence[str], numeric: Sequence
     return GLMDesign(np.column_stack(cols), names, blocks, refs, levels, labels)
 
 # %% ../nbs/04e_adjusted.ipynb #393c027d
-def glm_refit(X: np.ndarray, y: np.ndarray, W: np.ndarray, family: str = "binomial", beta0: np.ndarray | None = None,
-              max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
+def glm_refit(
+    X: np.ndarray,  # design matrix (n, p), e.g. `glm_design(...).X`
+    y: np.ndarray,  # outcome (n,): 0/1 for 'binomial', real for 'gaussian'
+    W: np.ndarray,  # observation weights (B, n) or (n,), one row per refit (bootstrap counts)
+    family: str = "binomial",  # 'binomial' (logit link, Newton steps) or 'gaussian' (identity link, weighted least squares)
+    beta0: np.ndarray | None = None,  # Newton starting coefficients (p,), e.g. the full-data fit; None: zeros
+    max_iter: int = 50,  # most Newton steps; a resample not converged by then gives NaN
+    tol: float = 1e-10,  # converged when the largest step < tol · (1 + largest |coefficient|)
+) -> np.ndarray:
     """Coefficients (B, p) of the GLM refit once per row of `W` (B, n), a weight (bootstrap count) per observation:
     weighted least squares for 'gaussian', Newton steps for 'binomial' (logit link), all resamples at once.
     A resample whose weighted design is singular (a level not drawn) or that does not converge (separation) gives NaN."""
@@ -205,9 +216,21 @@ def _check_fit(res, design: GLMDesign, cols, family, which):
                                     "or all 1); merge levels or drop a covariate")
 
 # %% ../nbs/04e_adjusted.ipynb #026afec9
-def adjusted_disparities(data: pd.DataFrame, outcome: str, attributes: Sequence[str], *, covariates: Sequence[str] = (),
-                         family: str = "binomial", reference: dict | None = None, cluster: str | None = None, ci: str = "robust",
-                         n_boot: int = 500, seed=0, alpha: float = 0.05, progress: bool = False) -> pd.DataFrame:
+def adjusted_disparities(
+    data: pd.DataFrame,  # one row per image with the outcome, attribute, covariate (and cluster) columns; no missing values
+    outcome: str,  # outcome column: 0/1 for 'binomial', numeric for 'gaussian'
+    attributes: Sequence[str],  # sensitive-attribute columns (or one name), each with >= 2 levels
+    *,
+    covariates: Sequence[str] = (),  # adjustment columns: numeric ones entered as they are, others treatment-coded
+    family: str = "binomial",  # 'binomial' (effects as log-odds ratios) or 'gaussian' (differences in mean outcome)
+    reference: dict | None = None,  # attribute -> its reference level; default the most frequent level
+    cluster: str | None = None,  # column of cluster ids (e.g. patient): cluster-robust SEs / whole clusters resampled; None: rows
+    ci: str = "robust",  # 'robust' (HC1 or cluster sandwich, normal CIs) or 'bootstrap' (percentile CIs)
+    n_boot: int = 500,  # bootstrap resamples with ci='bootstrap' (>= 2); unused otherwise
+    seed=0,  # None, int, SeedSequence or Generator for the bootstrap
+    alpha: float = 0.05,  # 1 − coverage of the CIs, in (0, 1); also the Holm correction's level
+    progress: bool = False,  # show a tqdm progress bar over the bootstrap
+) -> pd.DataFrame:
     """Marginal (one attribute alone) and adjusted (all attributes + covariates in one GLM) effect of every non-reference
     level of every attribute on a per-image `outcome`: log-odds ratios ('binomial', 0/1 outcome) or mean differences
     ('gaussian'), with CIs ('robust': HC1 / cluster sandwich; 'bootstrap': percentile, rows or clusters resampled) and

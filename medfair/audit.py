@@ -30,12 +30,12 @@ TEST_COLUMNS = ["group_col", "metric", "group_a", "group_b", "test", "estimate_a
 @dataclass
 class AuditReport:
     "Result of `audit`: tidy metrics with CIs, disparities with CIs, tests with corrected p-values, reliability data, config."
-    metrics: pd.DataFrame
-    disparities: pd.DataFrame
-    tests: pd.DataFrame
-    reliability: pd.DataFrame | None = None
-    config: dict = field(default_factory=dict)
-    pairwise: pd.DataFrame | None = None
+    metrics: pd.DataFrame  # tidy metrics per group and metric with bootstrap CIs (`TIDY_COLUMNS` + n_undefined)
+    disparities: pd.DataFrame  # gap, ratio ... per grouping and metric with simultaneous CIs (`DISPARITY_CI_COLUMNS`)
+    tests: pd.DataFrame  # classical pairwise tests with effect sizes and corrected p-values (`TEST_COLUMNS`)
+    reliability: pd.DataFrame | None = None  # reliability-diagram data per group (`reliability_table`); None for segmentation
+    config: dict = field(default_factory=dict)  # settings of the run: kind, n, groups, n_boot, method, alpha, seed, ...
+    pairwise: pd.DataFrame | None = None  # signed pairwise differences and ratios, CIs, corrected p-values (`PAIRWISE_COLUMNS`)
 
     def to_dict(self) -> dict:
         "JSON-serialisable dict (NaN -> null)."
@@ -43,25 +43,41 @@ class AuditReport:
         return to_jsonable(dict(config=self.config, metrics=recs(self.metrics), pairwise=recs(self.pairwise),
                                disparities=recs(self.disparities), tests=recs(self.tests), reliability=recs(self.reliability)))
 
-    def to_json(self, path=None, indent: int | None = 1) -> str:
+    def to_json(
+        self,
+        path=None,  # file to write the JSON to; None: only return the text
+        indent: int | None = 1,  # spaces per nesting level (`json.dumps`); None: everything on one line
+    ) -> str:
         "JSON text of `to_dict()` (also written to `path` when given)."
         txt = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
         if path is not None:
             with open(path, "w") as f: f.write(txt)
         return txt
 
-    def summary(self, top: int = 10) -> pd.DataFrame:
+    def summary(
+        self,
+        top: int = 10,  # number of pairwise rows returned
+    ) -> pd.DataFrame:
         "The pairwise differences with the strongest evidence (smallest corrected p, then largest |difference|), with their CIs."
         if self.pairwise is None or not len(self.pairwise): return pd.DataFrame(columns=PAIRWISE_COLUMNS)
         d = self.pairwise.dropna(subset=["difference"]).assign(_abs=lambda x: -x.difference.abs())
         return d.sort_values(["p_adj", "_abs"]).drop(columns="_abs").head(top).reset_index(drop=True)
 
-    def gaps(self, top: int = 10) -> pd.DataFrame:
+    def gaps(
+        self,
+        top: int = 10,  # number of (grouping, metric) gaps returned, largest first
+    ) -> pd.DataFrame:
         "The largest gaps (max - min, by estimate) with their simultaneous CIs (valid under no disparity) and permutation p-values."
         d = self.disparities[self.disparities.stat == "gap"].dropna(subset=["estimate"])
         return d.sort_values("estimate", ascending=False).head(top).reset_index(drop=True)
 
-    def to_html(self, path=None, figures: Sequence[Any] | None = None, title: str = "medfair audit", include_plotlyjs: bool | str = True) -> str:
+    def to_html(
+        self,
+        path=None,  # .html file to write the page to (`write_html`); None: only return the text
+        figures: Sequence[Any] | None = None,  # plotly figures placed after the summary tables; None: none
+        title: str = "medfair audit",  # page title and top heading
+        include_plotlyjs: bool | str = True,  # plotly.js in the page: True inlined once (self-contained), 'cdn' a link, False none
+    ) -> str:
         "Self-contained HTML report; `figures` are plotly figures embedded after the tables (plotly.js inlined once)."
         fmt = lambda df: table_html(df)
         cfg = "".join(f"<li><b>{_html.escape(str(k))}</b>: {_html.escape(str(v))}</li>" for k, v in self.config.items())
@@ -86,10 +102,26 @@ def _pairs(values, max_groups):
     vals = sorted(values)
     return list(itertools.combinations(vals, 2)) if len(vals) <= max_groups else []
 
-def audit(y_true, y_score, groups, *, threshold: float = 0.5, n_boot: int = 1000, method: str = "percentile", alpha: float = 0.05,
-          seed=0, spec: float = 0.9, n_bins: int = 10, label_kind: str = "disease", intersections=True,
-          metrics: Sequence[str] | None = None, correction: str = "holm", max_groups_for_tests: int = 12,
-          nan_policy: str = "raise", n_perm: int = 0) -> AuditReport:
+def audit(
+    y_true,  # 0/1 labels, (n,)
+    y_score,  # predicted probabilities in [0, 1], (n,)
+    groups,  # group labels: DataFrame / dict (one grouping per column) or 1-D array; at least one grouping
+    *,
+    threshold: float = 0.5,  # decision threshold in [0, 1] (score >= threshold predicts 1) for the rates and their tests
+    n_boot: int = 1000,  # bootstrap resamples (>= 2)
+    method: str = "percentile",  # bootstrap CI method: 'percentile' or 'bca'
+    alpha: float = 0.05,  # 1 − coverage of every CI and the error rate of the corrections
+    seed=0,  # None, int, SeedSequence or Generator: seeds resamples and permutations
+    spec: float = 0.9,  # specificity in (0, 1) at which `tpr_at_spec` is read
+    n_bins: int = 10,  # calibration bins for ECE and the reliability table
+    label_kind: str = "disease",  # 'disease' (1 = finding, underdiagnosis = FNR) or 'no_finding' (1 = healthy: FPR)
+    intersections=True,  # True: every combination of 2+ group columns as well; False: none; or a list of column tuples
+    metrics: Sequence[str] | None = None,  # subset of `CLASSIFICATION_METRICS` (also decides which tests run); None: all
+    correction: str = "holm",  # multiple-comparison method for the pairwise table and the tests (`adjust_pvalues`)
+    max_groups_for_tests: int = 12,  # groupings with more groups than this get no pairwise rows and no tests
+    nan_policy: str = "raise",  # NaN scores: 'raise' or 'omit' (dropped with a warning)
+    n_perm: int = 0,  # permutations for the 'no disparity' p-value of each gap; 0 skips them
+) -> AuditReport:
     """Full classification audit: metrics with stratified-bootstrap CIs, signed pairwise differences and ratios with CIs and
     corrected p-values, disparity summaries with simultaneous CIs (and permutation p-values when `n_perm` > 0), classical
     pairwise tests (corrected), reliability data."""
@@ -132,9 +164,20 @@ def audit(y_true, y_score, groups, *, threshold: float = 0.5, n_boot: int = 1000
                label_kind=label_kind, correction=correction, n_perm=n_perm, medfair=package_version("medfair"))
     return AuditReport(br.metrics, br.disparities, tests, rel, cfg, br.pairwise)
 
-def audit_segmentation(per_image: pd.DataFrame, group_cols: Sequence[str], metrics: Sequence[str] = ("dice", "hd95"), *,
-                       n_boot: int = 1000, method: str = "percentile", alpha: float = 0.05, seed=0, intersections=True,
-                       correction: str = "holm", max_groups_for_tests: int = 12, n_perm: int = 0) -> AuditReport:
+def audit_segmentation(
+    per_image: pd.DataFrame,  # one row per image: group columns and per-image metric columns
+    group_cols: Sequence[str],  # grouping columns of `per_image`, at least one
+    metrics: Sequence[str] = ("dice", "hd95"),  # per-image metric columns to audit; NaN values are left out of a mean
+    *,
+    n_boot: int = 1000,  # bootstrap resamples
+    method: str = "percentile",  # bootstrap CI method: 'percentile' or 'bca'
+    alpha: float = 0.05,  # 1 − coverage of every CI and the error rate of the corrections
+    seed=0,  # None, int, SeedSequence or Generator: seeds resamples and permutations
+    intersections=True,  # True: every combination of 2+ group columns as well; False: none; or a list of column tuples
+    correction: str = "holm",  # multiple-comparison method for the pairwise table and the tests (`adjust_pvalues`)
+    max_groups_for_tests: int = 12,  # groupings with more groups than this get no pairwise rows and no tests
+    n_perm: int = 0,  # permutations for the 'no disparity' p-value of each gap; 0 skips them
+) -> AuditReport:
     """Segmentation audit from a per-image table: group means with CIs, their signed pairwise differences with CIs and corrected
     p-values, gap/ratio/std/SER/equity-scaled score with simultaneous CIs (permutation p-values with `n_perm`), Mann-Whitney tests."""
     if len(group_cols) == 0: raise MedfairInputError("group_cols", "an audit needs at least one group column")

@@ -15,7 +15,14 @@ from .metrics import (group_keys, MetricWarning, group_frame, as_group_table, ch
 __all__ = ['reliability_table', 'sigmoid', 'GroupTemperatureScaler', 'GroupPlattScaler']
 
 # %% ../nbs/04c_calibration.ipynb #bf2210cb
-def reliability_table(y_true, y_score, groups=None, n_bins: int = 10, strategy: str = "uniform", intersections=True) -> pd.DataFrame:
+def reliability_table(
+    y_true,  # 0/1 labels, (n,)
+    y_score,  # predicted probabilities in [0, 1], (n,)
+    groups=None,  # group labels: DataFrame / dict (one grouping per column) or 1-D array; None: overall only
+    n_bins: int = 10,  # number of score bins per group
+    strategy: str = "uniform",  # 'uniform': equal-width bins on [0, 1]; 'quantile': equal-count bins of each group's own scores
+    intersections=True,  # True: every combination of 2+ group columns as well; False: none; or a list of column tuples
+) -> pd.DataFrame:
     "Reliability-diagram data per group: group_col, group, bin, bin_low, bin_high, mean_score, frac_pos, count (empty bins left out)."
     if strategy not in ("uniform", "quantile"): raise MedfairInputError("strategy", f"must be 'uniform' or 'quantile', got {strategy!r}")
     y, s, gdf = check_classification_inputs(y_true, y_score, groups)
@@ -35,7 +42,11 @@ def _logit(s):
     s = np.clip(np.asarray(s, float), 1e-12, 1 - 1e-12)
     return np.log(s) - np.log1p(-s)
 
-def sigmoid(z): return 1 / (1 + np.exp(-z))
+def sigmoid(
+    z,  # log-odds, a scalar or an array (applied elementwise)
+):
+    "Logistic function 1 / (1 + exp(-z)): log-odds to probabilities."
+    return 1 / (1 + np.exp(-z))
 
 def _nll(z, y): return float(np.sum(np.logaddexp(0, z) - y * z))
 
@@ -49,7 +60,12 @@ class _GroupScaler:
         gdf = as_group_table(groups, n)
         if gdf.shape[1] == 0: return np.full(n, "all")
         return group_keys(gdf)
-    def fit(self, y_score, y_true, groups=None):
+    def fit(
+        self,
+        y_score,  # validation scores, probabilities in [0, 1], (n,)
+        y_true,  # validation 0/1 labels, (n,)
+        groups=None,  # validation group labels (DataFrame / dict / 1-D array); None: one fit for everyone
+    ):
         "Fit on validation scores (probabilities), labels and groups."
         y, s, _ = check_classification_inputs(y_true, y_score)
         keys = self._keys(groups, len(y)); z = _logit(s)
@@ -62,7 +78,11 @@ class _GroupScaler:
                 self.params_[str(k)] = self.global_
             else: self.params_[str(k)] = self._fit_one(z[m], y[m])
         return self
-    def transform(self, y_score, groups=None) -> np.ndarray:
+    def transform(
+        self,
+        y_score,  # (test) probabilities in [0, 1] to recalibrate, (n,)
+        groups=None,  # their group labels, same columns as at fit time; groups not seen in fit use the global fit
+    ) -> np.ndarray:
         "Recalibrated probabilities of (test) scores."
         if self.params_ is None: raise MedfairInputError("scaler", "is not fitted; call fit(val_scores, val_labels, val_groups) first")
         s = np.asarray(y_score, float); keys = self._keys(groups, len(s)); z = _logit(s)

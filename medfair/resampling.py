@@ -25,7 +25,12 @@ __all__ = ['LABEL_CONDITIONAL', 'DISPARITY_CI_COLUMNS', 'PAIRWISE_COLUMNS', 'str
            'permutation_test_disparity', 'permutation_test_group_means']
 
 # %% ../nbs/04b_resampling.ipynb #ea70dc10
-def stratified_counts(cell_sizes: Sequence[int], n_boot: int, rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
+def stratified_counts(
+    cell_sizes: Sequence[int],  # size of each stratum; samples are laid out cell after cell in this order
+    n_boot: int,  # number of resamples (rows of the result)
+    rng: np.random.Generator,  # source of the draws
+    dtype=np.float32,  # dtype of the count matrix
+) -> np.ndarray:
     "Bootstrap counts (n_boot, sum(cell_sizes)): each consecutive cell resampled with replacement to its own size."
     sizes = np.asarray(cell_sizes, dtype=np.int64)
     W = np.empty((n_boot, int(sizes.sum())), dtype)
@@ -40,7 +45,12 @@ def stratified_counts(cell_sizes: Sequence[int], n_boot: int, rng: np.random.Gen
         start += size
     return W
 
-def paired_weights(groups, n_boot: int = 1000, seed=0, dtype=np.float32) -> np.ndarray:
+def paired_weights(
+    groups,  # group labels per sample (DataFrame, Series, dict or 1-D array), or an int n: unstratified
+    n_boot: int = 1000,  # number of resamples (rows), >= 2
+    seed=0,  # None, int, SeedSequence or Generator; the same seed gives the same resamples
+    dtype=np.float32,  # dtype of the count matrix
+) -> np.ndarray:
     """Group-stratified bootstrap counts (n_boot, n) in *sample order* (each group resampled to its own size). Pass the
     same array as `weights=` to `bootstrap_classification` for every model scored on one test set: all models then see
     the same resamples of the same patients, so differences of their replicates are paired bootstrap replicates of the
@@ -61,11 +71,18 @@ def paired_weights(groups, n_boot: int = 1000, seed=0, dtype=np.float32) -> np.n
     W = np.empty_like(Wc); W[:, order] = Wc
     return W
 
-def chunk_rows(n: int, target: int = 2_000_000) -> int:
+def chunk_rows(
+    n: int,  # samples per resample (columns of a weight block)
+    target: int = 2_000_000,  # weight entries per block (the memory budget); at most 1000 rows, at least 1
+) -> int:
     "Resamples per block: a deterministic function of n, so the same seed gives the same resamples."
     return int(max(1, min(1000, target // max(n, 1))))
 
-def jackknife_weights(cell_sizes: Sequence[int], n_blocks: int = 200, rng: np.random.Generator | None = None) -> np.ndarray:
+def jackknife_weights(
+    cell_sizes: Sequence[int],  # size of each stratum; samples are laid out cell after cell in this order
+    n_blocks: int = 200,  # up to this many samples: delete-one; more: this many delete-a-block replicates
+    rng: np.random.Generator | None = None,  # assigns samples to blocks (anything `as_generator` takes; None: fresh entropy)
+) -> np.ndarray:
     "Delete-one (n <= n_blocks) or delete-a-block jackknife weights (rows, n); blocks are stratified by cell."
     sizes = np.asarray(cell_sizes, dtype=np.int64); n = int(sizes.sum())
     if n <= n_blocks: block = np.arange(n)
@@ -79,8 +96,13 @@ def jackknife_weights(cell_sizes: Sequence[int], n_blocks: int = 200, rng: np.ra
     return J
 
 # %% ../nbs/04b_resampling.ipynb #d00f4796
-def interval(boot: np.ndarray, est: np.ndarray, method: str = "percentile", alpha: float = 0.05,
-             jack: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def interval(
+    boot: np.ndarray,  # bootstrap replicates, (resamples, K) or (resamples,); NaN replicates are ignored
+    est: np.ndarray,  # point estimates, (K,)
+    method: str = "percentile",  # 'percentile' or 'bca' (bias-corrected and accelerated)
+    alpha: float = 0.05,  # 1 − coverage, in (0, 1): 0.05 gives 95 % intervals
+    jack: np.ndarray | None = None,  # jackknife values (J, K) for the BCa acceleration; required by 'bca'
+) -> tuple[np.ndarray, np.ndarray]:
     "CI bounds per column of `boot` (resamples, K) around `est` (K,): 'percentile' or 'bca' (needs jackknife values `jack` (J, K))."
     boot = np.asarray(boot, float); est = np.atleast_1d(np.asarray(est, float))
     if boot.ndim == 1: boot = boot[:, None]
@@ -111,8 +133,12 @@ def interval(boot: np.ndarray, est: np.ndarray, method: str = "percentile", alph
         return lo, hi
 
 # %% ../nbs/04b_resampling.ipynb #d6f8af52
-def simultaneous_intervals(boot: np.ndarray, est, alpha: float = 0.05,
-                           bounds: tuple[float, float] = (-np.inf, np.inf)) -> tuple[np.ndarray, np.ndarray, float]:
+def simultaneous_intervals(
+    boot: np.ndarray,  # bootstrap replicates, (resamples, K), one column per estimate
+    est,  # point estimates, (K,); NaN entries get NaN intervals
+    alpha: float = 0.05,  # 1 − joint coverage of the K intervals, in (0, 1)
+    bounds: tuple[float, float] = (-np.inf, np.inf),  # (low, high) range of the metric; intervals are clipped to it
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Simultaneous (1 - alpha) intervals for all columns of `boot` (resamples, K) around `est` (K,): studentised max-t
     bootstrap. Each column's scale is its bootstrap standard error; the critical value is the (1 - alpha) quantile of the
     largest |resample - estimate| / se over the columns, so the K intervals hold *together*. Clipped to `bounds` (the
@@ -212,11 +238,11 @@ _OVERALL_STATS = ("max_abs_diff_overall", "min_ratio_overall", "es_score")
 class BootstrapResult:
     """Tidy metrics with CIs; disparity summaries with simultaneous (null-valid) CIs; signed pairwise differences and ratios
     with CIs and corrected p-values (the primary disparity evidence); the raw replicates (metric -> (n_boot, groups)) when kept."""
-    metrics: pd.DataFrame
-    disparities: pd.DataFrame
-    replicates: dict[str, np.ndarray] | None = None
-    keys: list | None = None
-    pairwise: pd.DataFrame | None = None
+    metrics: pd.DataFrame  # tidy metrics per group with CIs (`TIDY_COLUMNS` + n_undefined: resamples where undefined)
+    disparities: pd.DataFrame  # disparity statistics per grouping and metric with simultaneous CIs (`DISPARITY_CI_COLUMNS`)
+    replicates: dict[str, np.ndarray] | None = None  # metric -> bootstrap replicates (n_boot, groups); None unless kept
+    keys: list | None = None  # (group_col, group, n) of each replicate column
+    pairwise: pd.DataFrame | None = None  # signed differences and ratios of every pair of groups (`PAIRWISE_COLUMNS`)
 
 def _metric_range(m: str) -> tuple[float, float]:
     "The values a metric can take; simultaneous intervals are clipped to it."
@@ -256,7 +282,10 @@ def _disparity_table(point: pd.DataFrame, keys, boot: dict, alpha: float, perm_p
     if seg_rows: d = pd.concat([d, pd.DataFrame(seg_rows, columns=DISPARITY_CI_COLUMNS)], ignore_index=True)
     return d[DISPARITY_CI_COLUMNS]
 
-def bootstrap_pvalue(D: np.ndarray, min_count: int = 10) -> np.ndarray:
+def bootstrap_pvalue(
+    D: np.ndarray,  # resampled differences, (resamples, K) or (resamples,)
+    min_count: int = 10,  # fewest resamples on the smaller side of 0 for the empirical tail; fewer: a normal tail
+) -> np.ndarray:
     """Two-sided bootstrap p-value of 'no difference' per column of resampled differences `D` (resamples, K): twice the
     smaller share of resamples on either side of 0 (the test the percentile interval inverts: p < alpha where the interval
     excludes 0). Where fewer than `min_count` resamples lie on the smaller side, that tail is taken from the normal
@@ -343,11 +372,29 @@ def _perm_pvalues_classification(eng: MetricEngine, metrics, n_perm: int, seed) 
             out.update({(col, m): _perm_p(obs[m], perm[m], "gap") for m in ms})
     return out
 
-def bootstrap_classification(y_true, y_score, groups=None, *, n_boot: int = 1000, method: str = "percentile", alpha: float = 0.05,
-                             seed=0, threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10, label_kind: str = "disease",
-                             intersections=True, metrics: Sequence[str] | None = None, nan_policy: str = "raise",
-                             jackknife_blocks: int = 200, keep_replicates: bool = False, n_perm: int = 0,
-                             correction: str = "holm", max_groups_for_tests: int = 12, weights=None) -> BootstrapResult:
+def bootstrap_classification(
+    y_true,  # 0/1 labels, (n,)
+    y_score,  # predicted probabilities in [0, 1], (n,)
+    groups=None,  # group labels: DataFrame / dict (one grouping per column) or 1-D array; None: overall only
+    *,
+    n_boot: int = 1000,  # bootstrap resamples (>= 2); with `weights`, their number of rows instead
+    method: str = "percentile",  # CI method: 'percentile' or 'bca' (adds a jackknife)
+    alpha: float = 0.05,  # 1 − coverage of every interval and the error rate of the pairwise correction
+    seed=0,  # None, int, SeedSequence or Generator: seeds resamples, jackknife blocks and permutations
+    threshold: float = 0.5,  # decision threshold in [0, 1]: score >= threshold predicts 1 (TPR, FPR, accuracy ...)
+    spec: float = 0.9,  # specificity in (0, 1) at which `tpr_at_spec` is read
+    n_bins: int = 10,  # calibration bins: equal-width for `ece`, equal-mass for `ece_mass`
+    label_kind: str = "disease",  # 'disease' (1 = finding, underdiagnosis = FNR) or 'no_finding' (1 = healthy: FPR)
+    intersections=True,  # True: every combination of 2+ group columns as well; False: none; or a list of column tuples
+    metrics: Sequence[str] | None = None,  # subset of `CLASSIFICATION_METRICS`; None: all
+    nan_policy: str = "raise",  # NaN scores: 'raise' or 'omit' (dropped with a warning)
+    jackknife_blocks: int = 200,  # jackknife replicates for BCa (delete-one up to this many samples, else delete-a-block)
+    keep_replicates: bool = False,  # keep the raw replicates in `.replicates`
+    n_perm: int = 0,  # permutations for the 'no disparity' p-value of each gap; 0 skips them
+    correction: str = "holm",  # multiple-comparison method over the whole pairwise table (`adjust_pvalues`)
+    max_groups_for_tests: int = 12,  # groupings with more groups than this get no pairwise rows
+    weights=None,  # resample counts (n_boot, n) in sample order (`paired_weights`) used instead of fresh draws; None: draw
+) -> BootstrapResult:
     """Group-stratified bootstrap CIs (percentile or BCa) for every classification metric of every group; signed pairwise
     differences and ratios with CIs and `correction`-adjusted p-values; disparity summaries with simultaneous intervals,
     and (`n_perm` > 0) a permutation p-value of 'no disparity' for every gap. `weights`: resample counts (n_boot, n) in
@@ -378,7 +425,11 @@ def bootstrap_classification(y_true, y_score, groups=None, *, n_boot: int = 1000
     return BootstrapResult(tidy, disp, boot if keep_replicates else None, eng.keys, pw)
 
 # %% ../nbs/04b_resampling.ipynb #08ee6ff3
-def seed_bootstrap_ci(per_seed, replicates, alpha: float = 0.05) -> dict[str, Any]:
+def seed_bootstrap_ci(
+    per_seed,  # the estimate of each training seed's model, (S,), all finite
+    replicates,  # its paired bootstrap replicates, (S, B) (averaged over seeds here) or (B,) already averaged
+    alpha: float = 0.05,  # 1 − coverage of the t interval, in (0, 1)
+) -> dict[str, Any]:
     """Mean over seeds of an estimate, with a (1 - alpha) CI and a two-sided p-value for "it is 0".
     `per_seed`: the estimate of each seed's model, shape (S,). `replicates`: its paired bootstrap replicates, shape
     (S, B) (averaged over seeds here) or (B,) already averaged. The standard error adds test-set variance (the
@@ -407,10 +458,22 @@ def seed_bootstrap_ci(per_seed, replicates, alpha: float = 0.05) -> dict[str, An
             "df": float(df), "p_value": p, "n_seeds": S, "per_seed": d.tolist()}
 
 # %% ../nbs/04b_resampling.ipynb #16ea9f3d
-def bootstrap_group_means(per_image: pd.DataFrame, group_cols: Sequence[str], metrics: Sequence[str], *, n_boot: int = 1000,
-                          method: str = "percentile", alpha: float = 0.05, seed=0, intersections=True,
-                          jackknife_blocks: int = 1000, keep_replicates: bool = False, n_perm: int = 0,
-                          correction: str = "holm", max_groups_for_tests: int = 12) -> BootstrapResult:
+def bootstrap_group_means(
+    per_image: pd.DataFrame,  # one row per image: group columns and per-image metric columns
+    group_cols: Sequence[str],  # grouping columns of `per_image`; empty: overall only
+    metrics: Sequence[str],  # per-image metric columns to average (e.g. 'dice', 'hd95'); NaN values are left out of a mean
+    *,
+    n_boot: int = 1000,  # bootstrap resamples
+    method: str = "percentile",  # CI method: 'percentile' or 'bca' (adds a jackknife)
+    alpha: float = 0.05,  # 1 − coverage of every interval and the error rate of the pairwise correction
+    seed=0,  # None, int, SeedSequence or Generator: seeds resamples, jackknife blocks and permutations
+    intersections=True,  # True: every combination of 2+ group columns as well; False: none; or a list of column tuples
+    jackknife_blocks: int = 1000,  # jackknife replicates for BCa (delete-one up to this many images, else delete-a-block)
+    keep_replicates: bool = False,  # keep the raw replicates in `.replicates`
+    n_perm: int = 0,  # permutations for the 'no disparity' p-value of each gap; 0 skips them
+    correction: str = "holm",  # multiple-comparison method over the whole pairwise table (`adjust_pvalues`)
+    max_groups_for_tests: int = 12,  # groupings with more groups than this get no pairwise rows
+) -> BootstrapResult:
     """Stratified-bootstrap CIs for per-group means of per-image metrics (e.g. Dice, HD95; NaN values are left out of a
     mean); signed pairwise differences and ratios of the means with CIs and corrected p-values; gap, ratio, std, SER and
     equity-scaled score with simultaneous intervals, and (`n_perm` > 0) a permutation p-value of 'no disparity' for each gap."""
@@ -457,8 +520,21 @@ def bootstrap_group_means(per_image: pd.DataFrame, group_cols: Sequence[str], me
     return BootstrapResult(tidy, disp, boot if keep_replicates else None, k3, pw)
 
 # %% ../nbs/04b_resampling.ipynb #f1382483
-def permutation_test_groups(y_true, y_score, groups, group_a, group_b, metric: str = "auroc", *, n_perm: int = 2000, seed=0,
-                            threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10, label_kind: str = "disease") -> dict[str, float]:
+def permutation_test_groups(
+    y_true,  # 0/1 labels, (n,)
+    y_score,  # predicted probabilities in [0, 1], (n,)
+    groups,  # one grouping: 1-D array or one-column table of group labels
+    group_a,  # label of the first group (compared as a string)
+    group_b,  # label of the second group; patients of any other group are left out
+    metric: str = "auroc",  # classification metric compared (one of `CLASSIFICATION_METRICS`)
+    *,
+    n_perm: int = 2000,  # random shuffles of the group labels
+    seed=0,  # None, int, SeedSequence or Generator for the shuffles
+    threshold: float = 0.5,  # decision threshold in [0, 1] for thresholded metrics (score >= threshold predicts 1)
+    spec: float = 0.9,  # specificity in (0, 1) for `tpr_at_spec`
+    n_bins: int = 10,  # calibration bins for `ece` / `ece_mass`
+    label_kind: str = "disease",  # 'disease' (underdiagnosis = FNR) or 'no_finding' (underdiagnosis = FPR)
+) -> dict[str, float]:
     "Two-sided permutation test of metric(group_a) - metric(group_b), shuffling group labels among the two groups' patients."
     y, s, gdf = check_classification_inputs(y_true, y_score, groups)
     if gdf.shape[1] != 1: raise MedfairInputError("groups", "give one grouping (a 1-D array or one column) for a two-group test")
@@ -483,9 +559,21 @@ def permutation_test_groups(y_true, y_score, groups, group_a, group_b, metric: s
     return dict(difference=obs, p_value=float(p), n_perm=int(len(perm)))
 
 # %% ../nbs/04b_resampling.ipynb #5b294221
-def permutation_test_disparity(y_true, y_score, groups, metric: str = "auroc", *, stat: str = "gap", n_perm: int = 2000, seed=0,
-                               strata: str = "auto", threshold: float = 0.5, spec: float = 0.9, n_bins: int = 10,
-                               label_kind: str = "disease") -> dict[str, Any]:
+def permutation_test_disparity(
+    y_true,  # 0/1 labels, (n,)
+    y_score,  # predicted probabilities in [0, 1], (n,)
+    groups,  # one grouping: 1-D array or one-column table, at least two groups
+    metric: str = "auroc",  # classification metric (any of `CLASSIFICATION_METRICS` but 'ece_mass')
+    *,
+    stat: str = "gap",  # 'gap', 'ratio', 'max_abs_diff_overall', 'min_ratio_overall', 'std', 'ser' or 'es_score'
+    n_perm: int = 2000,  # random shuffles of the group labels, >= 1
+    seed=0,  # None, int, SeedSequence or Generator for the shuffles
+    strata: str = "auto",  # 'label': shuffle within each class; 'none': over all; 'auto': 'label' for `LABEL_CONDITIONAL`
+    threshold: float = 0.5,  # decision threshold in [0, 1] for thresholded metrics (score >= threshold predicts 1)
+    spec: float = 0.9,  # specificity in (0, 1) for `tpr_at_spec`
+    n_bins: int = 10,  # calibration bins for `ece`
+    label_kind: str = "disease",  # 'disease' (underdiagnosis = FNR) or 'no_finding' (underdiagnosis = FPR)
+) -> dict[str, Any]:
     """Permutation test of 'no disparity' in `metric` over all groups of one grouping: group labels are shuffled
     (`strata='label'`: within positives and within negatives; 'none': over all patients; 'auto': 'label' for the
     `LABEL_CONDITIONAL` metrics) and p is the share of shuffles whose `stat` (default the max - min gap) is at least as
@@ -505,7 +593,14 @@ def permutation_test_disparity(y_true, y_score, groups, metric: str = "auroc", *
     return dict(statistic=obs[metric], p_value=_perm_p(obs[metric], perm[metric], stat), n_perm=int(np.isfinite(perm[metric]).sum()),
                 strata="label" if by_label else "none", n_groups=len(names))
 
-def permutation_test_group_means(values, groups, *, stat: str = "gap", n_perm: int = 2000, seed=0) -> dict[str, Any]:
+def permutation_test_group_means(
+    values,  # per-image score (Dice, HD95 ...), 1-D (n,); NaN left out of a mean
+    groups,  # one grouping of the n images: 1-D array or one-column table, at least two groups
+    *,
+    stat: str = "gap",  # 'gap', 'ratio', 'max_abs_diff_overall', 'min_ratio_overall', 'std', 'ser' or 'es_score'
+    n_perm: int = 2000,  # random shuffles of the group labels, >= 1
+    seed=0,  # None, int, SeedSequence or Generator for the shuffles
+) -> dict[str, Any]:
     """Permutation test of 'no disparity' in the group means of a per-image score (Dice, HD95 ...; NaN left out of a
     mean): group labels shuffled over the images, p = share of shuffles whose `stat` is at least as disparate as observed."""
     if stat not in _MORE_DISPARATE: raise MedfairInputError("stat", f"must be one of {tuple(_MORE_DISPARATE)}, got {stat!r}")

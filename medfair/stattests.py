@@ -21,7 +21,10 @@ __all__ = ['delong_auc', 'delong_test', 'adjust_pvalues', 'two_proportion_test',
 def _midrank(x: np.ndarray) -> np.ndarray:
     return stats.rankdata(x, method="average")
 
-def delong_auc(y_true, y_score) -> tuple[float, float]:
+def delong_auc(
+    y_true,  # 0/1 labels, 1-D (n,); fewer than 2 positives or 2 negatives gives (NaN, NaN) with a MetricWarning
+    y_score,  # scores, same shape as `y_true`, no NaN; only their order matters
+) -> tuple[float, float]:
     "AUROC and its DeLong variance from the structural components (fast DeLong, Sun & Xu 2014)."
     y, s = np.asarray(y_true), np.asarray(y_score, float)
     if y.shape != s.shape or y.ndim != 1: raise MedfairInputError("y_score", f"shape {s.shape} does not match y_true shape {y.shape}")
@@ -39,7 +42,12 @@ def delong_auc(y_true, y_score) -> tuple[float, float]:
     v01 = 1 - (tz[m:] - ty) / m        # structural component of each negative
     return float(auc), float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / n)
 
-def delong_test(y_a, s_a, y_b, s_b) -> dict[str, float]:
+def delong_test(
+    y_a,  # 0/1 labels of group a, 1-D
+    s_a,  # scores of group a, same length as `y_a`
+    y_b,  # 0/1 labels of group b (other patients than group a: the test assumes independent groups)
+    s_b,  # scores of group b, same length as `y_b`
+) -> dict[str, float]:
     "Two-sided DeLong z-test of AUROC(a) - AUROC(b) for two independent groups."
     auc_a, var_a = delong_auc(y_a, s_a)
     auc_b, var_b = delong_auc(y_b, s_b)
@@ -49,7 +57,11 @@ def delong_test(y_a, s_a, y_b, s_b) -> dict[str, float]:
                 p_value=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else float("nan"))
 
 # %% ../nbs/04a_stattests.ipynb #400237b2
-def adjust_pvalues(p_values, method: str = "holm", alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+def adjust_pvalues(
+    p_values,  # raw p-values, any shape; NaN entries stay NaN and are left out of the family
+    method: str = "holm",  # 'holm' (family-wise error), 'fdr_bh' (Benjamini–Hochberg FDR) or another statsmodels method name
+    alpha: float = 0.05,  # error rate (FWER or FDR) controlled by the reject flags
+) -> tuple[np.ndarray, np.ndarray]:
     "Adjusted p-values and reject flags ('holm', 'fdr_bh' or any statsmodels multipletests method); NaNs pass through."
     from statsmodels.stats.multitest import multipletests
     p = np.asarray(p_values, float)
@@ -62,7 +74,12 @@ def adjust_pvalues(p_values, method: str = "holm", alpha: float = 0.05) -> tuple
     return adj, rej
 
 # %% ../nbs/04a_stattests.ipynb #b90bb589
-def two_proportion_test(k_a: int, n_a: int, k_b: int, n_b: int) -> dict[str, float]:
+def two_proportion_test(
+    k_a: int,  # events in group a (e.g. true positives for TPR), 0 <= k_a <= n_a
+    n_a: int,  # trials in group a (e.g. its positives for TPR), > 0
+    k_b: int,  # events in group b, 0 <= k_b <= n_b
+    n_b: int,  # trials in group b, > 0
+) -> dict[str, float]:
     "Pooled two-proportion z-test (statsmodels) of k_a/n_a vs k_b/n_b, with risk difference, risk ratio and Cohen's h."
     from statsmodels.stats.proportion import proportions_ztest
     if min(n_a, n_b) <= 0: raise MedfairInputError("n_a/n_b", f"both denominators must be positive, got {n_a} and {n_b}")
@@ -73,19 +90,31 @@ def two_proportion_test(k_a: int, n_a: int, k_b: int, n_b: int) -> dict[str, flo
     return dict(p_a=pa, p_b=pb, difference=risk_difference(pa, pb), risk_ratio=risk_ratio(pa, pb), cohens_h=cohens_h(pa, pb),
                 statistic=float(z), p_value=float(p))
 
-def risk_difference(p_a: float, p_b: float) -> float:
+def risk_difference(
+    p_a: float,  # rate (proportion) in group a, in [0, 1]
+    p_b: float,  # rate in group b, subtracted
+) -> float:
     "p_a - p_b."
     return float(p_a - p_b)
 
-def risk_ratio(p_a: float, p_b: float) -> float:
+def risk_ratio(
+    p_a: float,  # rate (proportion) in group a, the numerator
+    p_b: float,  # rate in group b, the denominator
+) -> float:
     "p_a / p_b (inf when p_b = 0 < p_a; NaN when both are 0)."
     with np.errstate(divide="ignore", invalid="ignore"): return float(np.float64(p_a) / np.float64(p_b))
 
-def cohens_h(p_a: float, p_b: float) -> float:
+def cohens_h(
+    p_a: float,  # proportion in group a, in [0, 1]
+    p_b: float,  # proportion in group b, in [0, 1]
+) -> float:
     "Cohen's h = 2 asin(sqrt p_a) - 2 asin(sqrt p_b): 0.2 small, 0.5 medium, 0.8 large."
     return float(2 * np.arcsin(np.sqrt(p_a)) - 2 * np.arcsin(np.sqrt(p_b)))
 
-def cliffs_delta(a, b) -> float:
+def cliffs_delta(
+    a,  # values of sample a, 1-D; NaN left out (none left: NaN)
+    b,  # values of sample b, 1-D; NaN left out
+) -> float:
     "Cliff's delta = P(a > b) - P(a < b), from the Mann-Whitney U statistic."
     a, b = np.asarray(a, float), np.asarray(b, float)
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
@@ -93,7 +122,10 @@ def cliffs_delta(a, b) -> float:
     u = stats.mannwhitneyu(a, b, alternative="two-sided").statistic
     return float(2 * u / (len(a) * len(b)) - 1)
 
-def cohens_d(a, b) -> float:
+def cohens_d(
+    a,  # values of sample a, 1-D; NaN left out; fewer than 2 left gives NaN
+    b,  # values of sample b, 1-D; NaN left out; d > 0 when a's mean is larger
+) -> float:
     "Cohen's d with the pooled standard deviation."
     a, b = np.asarray(a, float), np.asarray(b, float)
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
@@ -102,7 +134,11 @@ def cohens_d(a, b) -> float:
     return float((a.mean() - b.mean()) / np.sqrt(sp2)) if sp2 > 0 else float("nan")
 
 # %% ../nbs/04a_stattests.ipynb #009cc24b
-def friedman_nemenyi(table: pd.DataFrame, higher_is_better: bool = True, alpha: float = 0.05) -> dict[str, Any]:
+def friedman_nemenyi(
+    table: pd.DataFrame,  # scores, blocks (seeds or data sets) as rows × methods as columns; >= 2 rows, >= 3 columns, no NaN
+    higher_is_better: bool = True,  # True: the largest score ranks 1 (AUROC, Dice); False: the smallest (errors, HD95)
+    alpha: float = 0.05,  # significance level of the Nemenyi critical difference
+) -> dict[str, Any]:
     "Friedman test over blocks (rows) × methods (columns), mean ranks (1 = best), Nemenyi p-values and the critical difference."
     import scikit_posthocs as sp
     t = pd.DataFrame(table)

@@ -21,16 +21,20 @@ THRESHOLD_CONSTRAINTS = ("equal_opportunity", "equal_fpr", "sensitivity", "equal
 @dataclass
 class GroupThresholds:
     "Per-group decision thresholds fit on validation data; `apply` them to new scores."
-    constraint: str
-    thresholds: dict[str, float]
-    level: float | tuple[float, float]
-    objective: str
-    default: float = 0.5
-    tradeoff: pd.DataFrame | None = None
+    constraint: str  # the parity constraint fitted, one of `THRESHOLD_CONSTRAINTS`
+    thresholds: dict[str, float]  # group key ('F', or 'F×A' for several columns) -> its decision threshold
+    level: float | tuple[float, float]  # common validation rate reached: TPR, FPR ('equal_fpr') or (FPR, TPR) ('equalized_odds')
+    objective: str  # what the chosen level maximised on validation data: 'accuracy' or 'balanced_accuracy'
+    default: float = 0.5  # threshold for groups that have no fitted one
+    tradeoff: pd.DataFrame | None = None  # every level scanned with its validation objective and TPR/FPR gaps
     def _keys(self, groups, n):
         gdf = as_group_table(groups, n)
         return group_keys(gdf)
-    def apply(self, y_score, groups) -> np.ndarray:
+    def apply(
+        self,
+        y_score,  # scores (n,) on the scale the thresholds were fit on
+        groups,  # group labels (n,), same columns as at fit time
+    ) -> np.ndarray:
         "0/1 predictions: score >= the threshold of the patient's group (unseen groups use `default`, with a warning)."
         s = np.asarray(y_score, float); keys = self._keys(groups, len(s))
         unseen = sorted(set(np.unique(keys)) - set(self.thresholds))
@@ -38,7 +42,12 @@ class GroupThresholds:
         t = np.array([self.thresholds.get(k, self.default) for k in keys])
         return (s >= t).astype(int)
     transform = predict = apply
-    def evaluate(self, y_true, y_score, groups) -> pd.DataFrame:
+    def evaluate(
+        self,
+        y_true,  # (test) 0/1 labels, (n,)
+        y_score,  # (test) scores, (n,)
+        groups,  # (test) group labels, same columns as at fit time
+    ) -> pd.DataFrame:
         "Tidy rates (overall and per group) of the thresholded predictions on (test) data."
         gdf = as_group_table(groups, len(np.asarray(y_true)))
         return rates_by_group(y_true, self.apply(y_score, groups), gdf)
@@ -61,8 +70,16 @@ def _degeneracy(rocs: dict, PN: dict, idx: dict, y: np.ndarray, s: np.ndarray) -
     return dict(degenerate=bool(corner or youden < 0.5 * single), tpr=tpr, fpr=fpr, youden=float(youden), youden_single=single,
                 fpr_single=float(f1[i1]), tpr_single=float(t1[i1]))
 
-def fit_group_thresholds(y_val, s_val, groups_val, constraint: str = "equal_opportunity", target: float | tuple | None = None,
-                         objective: str = "accuracy", tol: float = 0.01, grid: int = 101) -> GroupThresholds:
+def fit_group_thresholds(
+    y_val,  # validation 0/1 labels, (n,)
+    s_val,  # validation scores in [0, 1], (n,)
+    groups_val,  # validation group labels (DataFrame / dict / 1-D array); every group needs positives and negatives
+    constraint: str = "equal_opportunity",  # equal TPR; 'equal_fpr'; 'sensitivity' (TPR = target); 'equalized_odds' (TPR and FPR)
+    target: float | tuple | None = None,  # fixed TPR, FPR ('equal_fpr') or (FPR, TPR); None: scan (not for 'sensitivity')
+    objective: str = "accuracy",  # picks among the levels within `tol`: 'accuracy' or 'balanced_accuracy' (validation)
+    tol: float = 0.01,  # largest validation gap between groups in the constrained rate(s) accepted
+    grid: int = 101,  # levels scanned on [0, 1]; 'equalized_odds' scans max(11, sqrt(40 grid)) per axis
+) -> GroupThresholds:
     "Fit per-group thresholds on validation data for `constraint` (see THRESHOLD_CONSTRAINTS); returns a GroupThresholds."
     if constraint not in THRESHOLD_CONSTRAINTS: raise MedfairInputError("constraint", f"must be one of {THRESHOLD_CONSTRAINTS}, got {constraint!r}")
     if objective not in ("accuracy", "balanced_accuracy"): raise MedfairInputError("objective", f"must be 'accuracy' or 'balanced_accuracy', got {objective!r}")
@@ -122,7 +139,12 @@ def fit_group_thresholds(y_val, s_val, groups_val, constraint: str = "equal_oppo
     thr = {k: float(rocs[k][2][i]) for k, i in best.idx.items()}
     return GroupThresholds(constraint, thr, best.level, objective, tradeoff=tr.drop(columns="idx"))
 
-def compare_thresholds(y_true, y_score, groups, candidates: dict[str, Any]) -> pd.DataFrame:
+def compare_thresholds(
+    y_true,  # (test) 0/1 labels, (n,)
+    y_score,  # (test) scores, (n,)
+    groups,  # (test) group labels
+    candidates: dict[str, Any],  # name -> a fitted `GroupThresholds` or one global threshold (a number)
+) -> pd.DataFrame:
     "Trade-off on (test) data: per candidate (a GroupThresholds or one global threshold) overall accuracy, balanced accuracy, TPR, FPR and the TPR/FPR/selection-rate gaps."
     recs = []
     for name, c in candidates.items():
