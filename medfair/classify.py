@@ -4,6 +4,8 @@
 
 # %% ../nbs/30_classify.ipynb #59c8dbdb
 from __future__ import annotations
+import contextlib
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -22,13 +24,14 @@ from .cohort import LABELS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
 from .metrics import worst_group_score
 from .records import preprocess_splits
-from .train import Trainer, TrainConfig, seed_everything_local, torch_threads, zscore_images
+from .train import TRAIN_FIELDS, Trainer, TrainConfig, seed_everything_local, torch_threads, zscore_images
 
 # %% auto #0
-__all__ = ['GRL_SCHEDULES', 'BACKBONES', 'FAIRNESS_TERMS', 'METHODS', 'grad_reverse', 'GradientReversal', 'grl_schedule',
-           'SmallCNN', 'adapt_first_conv', 'build_backbone', 'FairMultiTaskClassifier', 'soft_group_rates',
-           'fairness_gap', 'FairMultiTaskLoss', 'balanced_weights', 'balanced_sampler', 'subsample_fraction',
-           'ClassifierResult', 'predict', 'make_evaluate_fn', 'train_classifier']
+__all__ = ['GRL_SCHEDULES', 'BACKBONES', 'FAIRNESS_TERMS', 'METHODS', 'CLASSIFIER_FIELDS', 'grad_reverse', 'GradientReversal',
+           'grl_schedule', 'SmallCNN', 'adapt_first_conv', 'build_backbone', 'FairMultiTaskClassifier',
+           'soft_group_rates', 'fairness_gap', 'FairMultiTaskLoss', 'balanced_weights', 'balanced_sampler',
+           'subsample_fraction', 'ClassifierResult', 'predict', 'make_evaluate_fn', 'ClassifierConfig',
+           'train_classifier']
 
 # %% ../nbs/30_classify.ipynb #75ac1304
 class _GradReverse(torch.autograd.Function):
@@ -465,54 +468,147 @@ def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image
             out[k] = CXRDataset.from_samples(S, label_cols=labels, group_cols=[group])
     return out
 
+@dataclass
+class ClassifierConfig:
+    """The hyperparameters of `train_classifier` (model, optimisation, cohort composition, mitigation, post-processing):
+    everything except the data, the method, the finding(s), the group and the run's resources. Pass one as `config=`,
+    or override single fields as keyword arguments of `train_classifier`.
+
+    Parameters
+    ----------
+    backbone : str
+        one of BACKBONES; never downloads weights
+    weights : str | Path | None
+        local state-dict file to start the backbone from
+    epochs : int
+        training epochs
+    image_size : int
+        image side in pixels the model sees (16-1024)
+    seed : int
+        split, initialisation, data order and sampler seed
+    batch_size : int
+        training batch size
+    lr : float
+        peak learning rate (AdamW, cosine schedule)
+    weight_decay : float
+        AdamW weight decay
+    select : str
+        model selection on validation: 'auroc' (overall) or 'worst_group'
+    female_fraction : float | None
+        cohort only: share of women in the training split (size kept), None = as drawn
+    n_subjects : int
+        size of the generated cohort when `data` is None
+    cohort_config : CohortConfig | dict | None
+        configuration of the generated cohort when `data` is None
+    fractions : Sequence[float]
+        cohort only: train / validation / test shares (stratified by group and label)
+    fairness : str
+        fairreg only: differentiable term 'dp', 'eo' or 'calibration'
+    lambda_fair : float
+        fairreg only: weight of the fairness term
+    lambda_adv : float
+        adversarial only: weight of the demographic head's loss
+    grl_max : float
+        adversarial only: final gradient-reversal strength
+    grl_kind : str
+        adversarial only: schedule of the reversal strength ('dann', 'linear' or 'constant')
+    dro_eta : float
+        groupdro only: step size of the group weights
+    resample_by : str
+        resample only: balance 'group' or 'group_label' cells
+    pos_weight : bool
+        weigh positives by negatives/positives in the BCE (rare findings)
+    width : int
+        small_cnn only: channels of the first block
+    post_hoc : bool
+        fit per-group Platt calibration and fairness-aware thresholds on validation
+    threshold_constraint : str
+        post_hoc: the constraint of the per-group thresholds
+    threshold_objective : str
+        post_hoc: what the thresholds maximise under the constraint
+    """
+    backbone: str = "small_cnn"
+    weights: str | Path | None = None
+    epochs: int = 5
+    image_size: int = 64
+    seed: int = 0
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    select: str = "auroc"
+    female_fraction: float | None = None
+    n_subjects: int = 1000
+    cohort_config: CohortConfig | dict | None = None
+    fractions: Sequence[float] = (0.6, 0.2, 0.2)
+    fairness: str = "eo"
+    lambda_fair: float = 1.0
+    lambda_adv: float = 1.0
+    grl_max: float = 1.0
+    grl_kind: str = "dann"
+    dro_eta: float = 0.1
+    resample_by: str = "group"
+    pos_weight: bool = False
+    width: int = 16
+    post_hoc: bool = True
+    threshold_constraint: str = "equal_opportunity"
+    threshold_objective: str = "balanced_accuracy"
+
+    def __post_init__(self):
+        if isinstance(self.fractions, list): self.fractions = tuple(self.fractions)
+
+CLASSIFIER_FIELDS = tuple(f.name for f in dataclasses.fields(ClassifierConfig))
+
 def train_classifier(
     data=None,  # a medfair Cohort, a dict of 'train'/'val'/'test' CXRDatasets, or None (a cohort is generated)
     method: str = "erm",  # one of METHODS: erm, resample, groupdro, adversarial, fairreg
     label: str | Sequence[str] = "cardiomegaly",  # finding(s) to classify (one logit each)
     group: str = "sex",  # metadata column the mitigation methods and the per-group validation use
+    config: ClassifierConfig | None = None,  # hyperparameters (None: the defaults of ClassifierConfig)
     *,
-    backbone: str = "small_cnn",  # one of BACKBONES; never downloads weights
-    weights: str | Path | None = None,  # local state-dict file to start the backbone from
-    epochs: int = 5,  # training epochs
-    image_size: int = 64,  # image side in pixels the model sees (16-1024)
-    seed: int = 0,  # split, initialisation, data order and sampler seed
     device: str = "auto",  # 'auto' (CUDA when available), 'cpu' or 'cuda[:k]'
-    batch_size: int = 32,  # training batch size
-    lr: float = 2e-3,  # peak learning rate (AdamW, cosine schedule)
-    weight_decay: float = 1e-4,  # AdamW weight decay
-    select: str = "auroc",  # model selection on validation: 'auroc' (overall) or 'worst_group'
-    female_fraction: float | None = None,  # cohort only: share of women in the training split (size kept), None = as drawn
-    n_subjects: int = 1000,  # size of the generated cohort when `data` is None
-    cohort_config: CohortConfig | dict | None = None,  # configuration of the generated cohort when `data` is None
-    fractions: Sequence[float] = (0.6, 0.2, 0.2),  # cohort only: train / validation / test shares (stratified by group and label)
-    fairness: str = "eo",  # fairreg only: differentiable term 'dp', 'eo' or 'calibration'
-    lambda_fair: float = 1.0,  # fairreg only: weight of the fairness term
-    lambda_adv: float = 1.0,  # adversarial only: weight of the demographic head's loss
-    grl_max: float = 1.0,  # adversarial only: final gradient-reversal strength
-    grl_kind: str = "dann",  # adversarial only: schedule of the reversal strength ('dann', 'linear' or 'constant')
-    dro_eta: float = 0.1,  # groupdro only: step size of the group weights
-    resample_by: str = "group",  # resample only: balance 'group' or 'group_label' cells
-    pos_weight: bool = False,  # weigh positives by negatives/positives in the BCE (rare findings)
-    width: int = 16,  # small_cnn only: channels of the first block
-    post_hoc: bool = True,  # fit per-group Platt calibration and fairness-aware thresholds on validation
-    threshold_constraint: str = "equal_opportunity",  # post_hoc: the constraint of the per-group thresholds
-    threshold_objective: str = "balanced_accuracy",  # post_hoc: what the thresholds maximise under the constraint
     preprocess: Any = None,  # cohort only: a medfair.records.Compose fit on the training split and applied to every split
     threads: int | None = None,  # torch CPU threads for this call (restored afterwards); None = torch's setting
     progress: bool = False,  # show progress bars
-    **train_kw,  # further TrainConfig fields (amp, grad_clip, num_workers, ...)
+    **overrides,  # single ClassifierConfig fields (epochs=3, lr=1e-3, ...) or further TrainConfig fields (amp, grad_clip, ...)
 ) -> ClassifierResult:
-    "Train a `FairMultiTaskClassifier` with `method` (see METHODS), select it on validation, return test predictions ready for `medfair.audit`."
-    if threads is not None:                      # small CPU models: fewer threads can be much faster; restored afterwards
-        if not (isinstance(threads, (int, np.integer)) and threads >= 1): raise MedfairInputError("threads", f"must be an integer >= 1 or None, got {threads!r}")
-        with torch_threads(int(threads)):
-            return train_classifier(data, method, label, group, backbone=backbone, weights=weights, epochs=epochs, image_size=image_size,
-                                     seed=seed, device=device, batch_size=batch_size, lr=lr, weight_decay=weight_decay, select=select,
-                                     female_fraction=female_fraction, n_subjects=n_subjects, cohort_config=cohort_config, fractions=fractions,
-                                     fairness=fairness, lambda_fair=lambda_fair, lambda_adv=lambda_adv, grl_max=grl_max, grl_kind=grl_kind,
-                                     dro_eta=dro_eta, resample_by=resample_by, pos_weight=pos_weight, width=width, post_hoc=post_hoc,
-                                     threshold_constraint=threshold_constraint, threshold_objective=threshold_objective, preprocess=preprocess,
-                                     threads=None, progress=progress, **train_kw)
+    """Train a `FairMultiTaskClassifier` with `method` (see METHODS), select it on validation, return test predictions ready
+    for `medfair.audit`. The hyperparameters come from `config` with `overrides` applied (see `ClassifierConfig`)."""
+    if config is not None and not isinstance(config, ClassifierConfig):
+        raise MedfairInputError("config", f"expected a ClassifierConfig, got {type(config).__name__}")
+    cfg = dataclasses.replace(config or ClassifierConfig(), **{k: overrides.pop(k) for k in list(overrides) if k in CLASSIFIER_FIELDS})
+    unknown = [k for k in overrides if k not in TRAIN_FIELDS]
+    if unknown: raise MedfairInputError(unknown[0], f"is neither a ClassifierConfig field {list(CLASSIFIER_FIELDS)} nor a TrainConfig field")
+    if threads is not None and not (isinstance(threads, (int, np.integer)) and not isinstance(threads, bool) and threads >= 1):
+        raise MedfairInputError("threads", f"must be an integer >= 1 or None, got {threads!r}")
+    with torch_threads(int(threads)) if threads is not None else contextlib.nullcontext():   # small CPU models: fewer threads can be faster
+        return _train_classifier(data, method, label, group, cfg, device, preprocess, progress, overrides)
+
+def _train_classifier(data, method, label, group, cfg: ClassifierConfig, device, preprocess, progress, train_kw):
+    backbone = cfg.backbone
+    weights = cfg.weights
+    epochs = cfg.epochs
+    image_size = cfg.image_size
+    seed = cfg.seed
+    batch_size = cfg.batch_size
+    lr = cfg.lr
+    weight_decay = cfg.weight_decay
+    select = cfg.select
+    female_fraction = cfg.female_fraction
+    n_subjects = cfg.n_subjects
+    cohort_config = cfg.cohort_config
+    fractions = cfg.fractions
+    fairness = cfg.fairness
+    lambda_fair = cfg.lambda_fair
+    lambda_adv = cfg.lambda_adv
+    grl_max = cfg.grl_max
+    grl_kind = cfg.grl_kind
+    dro_eta = cfg.dro_eta
+    resample_by = cfg.resample_by
+    pos_weight = cfg.pos_weight
+    width = cfg.width
+    post_hoc = cfg.post_hoc
+    threshold_constraint = cfg.threshold_constraint
+    threshold_objective = cfg.threshold_objective
     _check_choice("method", method, METHODS); _check_choice("select", select, ("auroc", "worst_group"))
     _check_choice("resample_by", resample_by, ("group", "group_label")); _check_choice("fairness", fairness, FAIRNESS_TERMS[1:])
     if not (isinstance(image_size, (int, np.integer)) and 16 <= image_size <= 1024): raise MedfairInputError("image_size", f"must be an integer in [16, 1024], got {image_size!r}")

@@ -21,14 +21,15 @@ from .cohort import ORGANS, CohortConfig, generate_cohort
 from .data import CXRDataset, stratified_split
 from .records import SPATIAL_OPS, preprocess_splits
 from .augbatch import TORCH_OPS, augment_batch
-from .train import Trainer, TrainConfig, seeded_init_, torch_threads
+from .train import TRAIN_FIELDS, Trainer, TrainConfig, seeded_init_, torch_threads
 
 # %% auto #0
-__all__ = ['CLASSES', 'STRUCTURES', 'OVERLAP_PRIORITY', 'SEG_GROUP_COLS', 'SEGMENTATION_PRESETS', 'ConvBlock', 'FairUNet',
-           'soft_dice_per_image', 'FairnessAwareSegmentationLoss', 'masks_to_labelmap', 'labelmap_to_masks',
-           'hard_dice_per_image', 'predict_labelmaps', 'add_device_column', 'pixel_spacings', 'SegmentationEvaluation',
-           'evaluate_segmentation_fairness', 'segmentation_loss_fn', 'segmentation_evaluate_fn',
-           'segmentation_batch_transform', 'SegmentationPreset', 'SegmentationRun', 'train_segmentation']
+__all__ = ['CLASSES', 'STRUCTURES', 'OVERLAP_PRIORITY', 'SEG_GROUP_COLS', 'SEGMENTATION_PRESETS', 'SEGMENTATION_FIELDS',
+           'PRESET_FIELDS', 'ConvBlock', 'FairUNet', 'soft_dice_per_image', 'FairnessAwareSegmentationLoss',
+           'masks_to_labelmap', 'labelmap_to_masks', 'hard_dice_per_image', 'predict_labelmaps', 'add_device_column',
+           'pixel_spacings', 'SegmentationEvaluation', 'evaluate_segmentation_fairness', 'segmentation_loss_fn',
+           'segmentation_evaluate_fn', 'segmentation_batch_transform', 'SegmentationPreset', 'SegmentationRun',
+           'SegmentationConfig', 'train_segmentation']
 
 # %% ../nbs/21_segment.ipynb #86e57a68
 def _norm(kind: str, ch: int) -> nn.Module:
@@ -435,53 +436,89 @@ def _train_indices(meta, pool, female_fraction, train_size, rng):
     return np.sort(np.concatenate([rng.choice(fem, n_f, replace=False), rng.choice(mal, n_m, replace=False)]))
 
 # %% ../nbs/21_segment.ipynb #4d9216da
+@dataclass
+class SegmentationConfig:
+    """The experiment settings of `train_segmentation` that are not sizes (those are a `SegmentationPreset`): training-set
+    composition, the fairness terms of the loss, seed, model selection and evaluation. Pass one as `config=`, or override
+    single fields as keyword arguments of `train_segmentation`.
+
+    Parameters
+    ----------
+    female_fraction : float | None
+        cohort only: share of women in the training set, None = as drawn
+    train_size : int | None
+        cohort only: training-set size (None = the whole training split)
+    lambda_fair : float
+        weight of the fairness term of the loss (gap of per-group Dice losses)
+    dro_eta : float
+        GroupDRO step size for the per-group loss weights (0 = off)
+    group_key : str
+        metadata column the fairness term and GroupDRO use
+    seed : int
+        split, initialisation, data order and augmentation seed
+    select_metric : str
+        model selection on validation: 'worst_group' lung Dice or another evaluated key
+    eval_groups : Sequence[str]
+        metadata columns the test evaluation is stratified by
+    evaluate : bool
+        evaluate the selected model on the test split
+    cohort_config : CohortConfig | None
+        configuration of the generated cohort when `data` is None
+    """
+    female_fraction: float | None = None
+    train_size: int | None = None
+    lambda_fair: float = 0.0
+    dro_eta: float = 0.0
+    group_key: str = "sex"
+    seed: int = 0
+    select_metric: str = "worst_group"
+    eval_groups: Sequence[str] = SEG_GROUP_COLS
+    evaluate: bool = True
+    cohort_config: CohortConfig | None = None
+
+SEGMENTATION_FIELDS = tuple(f.name for f in dataclasses.fields(SegmentationConfig))
+PRESET_FIELDS = tuple(f.name for f in dataclasses.fields(SegmentationPreset))
+
 def train_segmentation(
     data=None,  # a medfair Cohort, a dict of 'train'/'val' (and 'test') datasets, or None (a cohort from the preset)
     preset: str | SegmentationPreset = "ci",  # sizes: a name in SEGMENTATION_PRESETS or a SegmentationPreset
+    config: SegmentationConfig | None = None,  # composition, loss, seed, selection, evaluation (None: the defaults)
     *,
-    female_fraction: float | None = None,  # cohort only: share of women in the training set, None = as drawn
-    train_size: int | None = None,  # cohort only: training-set size (None = the whole training split)
-    lambda_fair: float = 0.0,  # weight of the fairness term of the loss (gap of per-group Dice losses)
-    dro_eta: float = 0.0,  # GroupDRO step size for the per-group loss weights (0 = off)
-    group_key: str = "sex",  # metadata column the fairness term and GroupDRO use
-    epochs: int | None = None,  # overrides the preset's training epochs
-    image_size: int | None = None,  # overrides the preset's image side (pixels)
-    base_channels: int | None = None,  # overrides the preset's FairUNet width
-    depth: int | None = None,  # overrides the preset's FairUNet depth (levels)
-    n_subjects: int | None = None,  # overrides the preset's cohort size (generated cohort only)
-    batch_size: int | None = None,  # overrides the preset's batch size
-    lr: float | None = None,  # overrides the preset's learning rate
-    augment: bool | None = None,  # overrides the preset's batched physics + geometric augmentation
-    n_boot: int | None = None,  # overrides the preset's bootstrap replicates of the evaluation
-    seed: int = 0,  # split, initialisation, data order and augmentation seed
     device: str = "auto",  # 'auto' (CUDA when available), 'cpu' or 'cuda[:k]'
-    select_metric: str = "worst_group",  # model selection on validation: 'worst_group' lung Dice or another evaluated key
-    eval_groups: Sequence[str] = SEG_GROUP_COLS,  # metadata columns the test evaluation is stratified by
-    evaluate: bool = True,  # evaluate the selected model on the test split
-    cohort_config: CohortConfig | None = None,  # configuration of the generated cohort when `data` is None
-    train_config: dict | None = None,  # further TrainConfig fields (amp, grad_clip, patience, ...)
-    threads: int | None = None,  # torch CPU threads for this call (restored afterwards); None = torch's setting
     preprocess=None,  # cohort only: a medfair.records.Compose of intensity steps, fit on the training split
+    threads: int | None = None,  # torch CPU threads for this call (restored afterwards); None = torch's setting
     progress: bool = False,  # show progress bars
+    **overrides,  # single SegmentationConfig fields (lambda_fair=1.0, ...), SegmentationPreset fields (epochs=2, ...; None keeps the preset's) or further TrainConfig fields (amp, patience, ...)
 ) -> SegmentationRun:
     """Train FairUNet on a synthetic cohort (generated from `preset` when `data` is None, or a given Cohort, or a dict of
     'train'/'val'/'test' datasets), select it on the validation worst-group lung Dice and evaluate it on the held-out test
     split with `evaluate_segmentation_fairness`. Deterministic on the CPU for a given `seed` (and `threads`).
     `preprocess`: a `medfair.records.Compose` of intensity steps, fit on the training split only and applied to every split
     (spatial steps are refused: the masks and the HD95 spacing refer to the cohort's grid)."""
-    if threads is not None:
-        with torch_threads(threads):
-            return train_segmentation(data, preset, female_fraction=female_fraction, train_size=train_size, lambda_fair=lambda_fair,
-                                      dro_eta=dro_eta, group_key=group_key, epochs=epochs, image_size=image_size,
-                                      base_channels=base_channels, depth=depth, n_subjects=n_subjects, batch_size=batch_size, lr=lr,
-                                      augment=augment, n_boot=n_boot, seed=seed, device=device, select_metric=select_metric,
-                                      eval_groups=eval_groups, evaluate=evaluate, cohort_config=cohort_config,
-                                      train_config=train_config, threads=None, preprocess=preprocess, progress=progress)
+    if config is not None and not isinstance(config, SegmentationConfig):
+        raise MedfairInputError("config", f"expected a SegmentationConfig, got {type(config).__name__}")
     p = SEGMENTATION_PRESETS.get(preset) if isinstance(preset, str) else preset
-    if p is None: raise MedfairInputError("preset", f"unknown {preset!r}; presets: {list(SEGMENTATION_PRESETS)}")
-    over = dict(epochs=epochs, image_size=image_size, base_channels=base_channels, depth=depth, n_subjects=n_subjects,
-                batch_size=batch_size, lr=lr, augment=augment, n_boot=n_boot)
-    p = dataclasses.replace(p, **{k: v for k, v in over.items() if v is not None})
+    if not isinstance(p, SegmentationPreset): raise MedfairInputError("preset", f"unknown {preset!r}; presets: {list(SEGMENTATION_PRESETS)}")
+    cfg = dataclasses.replace(config or SegmentationConfig(), **{k: overrides.pop(k) for k in list(overrides) if k in SEGMENTATION_FIELDS})
+    sizes = {k: overrides.pop(k) for k in list(overrides) if k in PRESET_FIELDS}
+    p = dataclasses.replace(p, **{k: v for k, v in sizes.items() if v is not None})
+    unknown = [k for k in overrides if k not in TRAIN_FIELDS]
+    if unknown: raise MedfairInputError(unknown[0], "is neither a SegmentationConfig, a SegmentationPreset nor a TrainConfig field")
+    if threads is None: return _train_segmentation(data, p, cfg, device, preprocess, progress, overrides)
+    with torch_threads(threads):
+        return _train_segmentation(data, p, cfg, device, preprocess, progress, overrides)
+
+def _train_segmentation(data, p: SegmentationPreset, cfg: SegmentationConfig, device, preprocess, progress, train_kw):
+    female_fraction = cfg.female_fraction
+    train_size = cfg.train_size
+    lambda_fair = cfg.lambda_fair
+    dro_eta = cfg.dro_eta
+    group_key = cfg.group_key
+    seed = cfg.seed
+    select_metric = cfg.select_metric
+    eval_groups = cfg.eval_groups
+    evaluate = cfg.evaluate
+    cohort_config = cfg.cohort_config
     rng = as_generator(seed)
     if isinstance(data, dict):
         if female_fraction is not None or train_size is not None:
@@ -511,7 +548,7 @@ def train_segmentation(
     model = seeded_init_(FairUNet(1, len(CLASSES), p.base_channels, p.depth), seed)
     loss = FairnessAwareSegmentationLoss(lambda_fair=lambda_fair, dro_eta=dro_eta)
     tcfg = TrainConfig(**{**dict(epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, seed=seed, device=device,
-                                 select_metric=select_metric, progress=progress), **(train_config or {})})
+                                 select_metric=select_metric, progress=progress), **train_kw})
     trainer = Trainer(model, segmentation_loss_fn(loss, group_key), train_ds, val_ds, segmentation_evaluate_fn(), tcfg,
                       batch_transform=segmentation_batch_transform() if p.augment else None)
     history = trainer.fit()

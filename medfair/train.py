@@ -8,7 +8,7 @@ import math
 import os
 from contextlib import contextmanager
 import time
-from dataclasses import dataclass, asdict, field, replace
+from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -23,9 +23,9 @@ from tqdm.auto import tqdm
 from .core import MedfairInputError, resolve_device
 
 # %% auto #0
-__all__ = ['TrainConfig', 'precision_for', 'seed_everything_local', 'set_determinism', 'seeded_init_', 'torch_threads',
-           'zscore_images', 'dist_info', 'init_distributed', 'to_device', 'summarize_batch_records', 'Trainer',
-           'TensorDictDataset']
+__all__ = ['TRAIN_FIELDS', 'TrainConfig', 'precision_for', 'seed_everything_local', 'set_determinism', 'seeded_init_',
+           'torch_threads', 'zscore_images', 'dist_info', 'init_distributed', 'to_device', 'summarize_batch_records',
+           'Trainer', 'TensorDictDataset']
 
 # %% ../nbs/20_train.ipynb #11524259
 @dataclass
@@ -110,6 +110,9 @@ class TrainConfig:
             if getattr(self, k) not in ok: raise MedfairInputError(k, f"must be one of {ok}, got {getattr(self, k)!r}")
         if self.grad_clip is not None and not self.grad_clip > 0: raise MedfairInputError("grad_clip", "must be > 0 or None")
         if self.patience is not None and self.patience < 1: raise MedfairInputError("patience", "must be >= 1 or None")
+
+TRAIN_FIELDS = tuple(f.name for f in fields(TrainConfig))   # the names `train_classifier` / `train_segmentation` pass through
+
 
 # %% ../nbs/20_train.ipynb #246b8dac
 def precision_for(
