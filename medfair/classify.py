@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
 from .core import MedfairInputError, as_generator
 from .cohort import LABELS, CohortConfig, generate_cohort
-from .data import CXRDataset, stratified_split
+from .data import CXRDataset, composition_subset, stratified_split
 from .metrics import worst_group_score
 from .records import preprocess_splits
 from .train import TRAIN_FIELDS, Trainer, TrainConfig, seed_everything_local, torch_threads, zscore_images
@@ -30,8 +30,7 @@ from .train import TRAIN_FIELDS, Trainer, TrainConfig, seed_everything_local, to
 __all__ = ['GRL_SCHEDULES', 'BACKBONES', 'FAIRNESS_TERMS', 'METHODS', 'CLASSIFIER_FIELDS', 'grad_reverse', 'GradientReversal',
            'grl_schedule', 'SmallCNN', 'adapt_first_conv', 'build_backbone', 'FairMultiTaskClassifier',
            'soft_group_rates', 'fairness_gap', 'FairMultiTaskLoss', 'balanced_weights', 'balanced_sampler',
-           'subsample_fraction', 'ClassifierResult', 'predict', 'make_evaluate_fn', 'ClassifierConfig',
-           'train_classifier']
+           'ClassifierResult', 'predict', 'make_evaluate_fn', 'ClassifierConfig', 'train_classifier']
 
 # %% ../nbs/30_classify.ipynb #75ac1304
 class _GradReverse(torch.autograd.Function):
@@ -349,20 +348,6 @@ class _Resized(Dataset):
             item["image"] = F.interpolate(im[None].float(), size=(self.size, self.size), mode="bilinear", antialias=True, align_corners=False)[0]
         return item
 
-def subsample_fraction(meta: pd.DataFrame, idx: np.ndarray, fraction: float, col: str = "sex", value: str = "F", seed=0) -> np.ndarray:
-    "The largest subset of positions `idx` in which rows with `meta[col] == value` make up `fraction` (chosen at random with `seed`)."
-    if not (isinstance(fraction, (int, float, np.number)) and 0 <= fraction <= 1): raise MedfairInputError("female_fraction", f"must lie in [0, 1], got {fraction!r}")
-    if col not in meta: raise MedfairInputError("meta", f"has no {col!r} column")
-    rng = as_generator(seed)
-    idx = np.asarray(idx)
-    is_v = (meta[col].to_numpy()[idx] == value)
-    a, b = idx[is_v], idx[~is_v]
-    n = min(len(a) / fraction if fraction > 0 else np.inf, len(b) / (1 - fraction) if fraction < 1 else np.inf)
-    na = int(round(fraction * n)); nb = int(round(n)) - na
-    na, nb = min(na, len(a)), min(nb, len(b))
-    if na + nb == 0: raise MedfairInputError("female_fraction", f"{fraction} leaves no training images")
-    return np.sort(np.r_[rng.choice(a, na, replace=False), rng.choice(b, nb, replace=False)])
-
 @dataclass
 class ClassifierResult:
     "What `train_classifier` returns: the selected model, the history, and validation/test predictions with metadata."
@@ -449,7 +434,7 @@ def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image
     meta = cohort.meta
     strat = [group] + ([labels[0]] if meta[labels[0]].nunique() > 1 else [])
     sp = stratified_split(meta, by=strat, fractions=fractions, seed=as_generator(seed))
-    if female_fraction is not None: sp["train"] = subsample_fraction(meta, sp["train"], female_fraction, seed=as_generator(seed + 1))
+    if female_fraction is not None: sp["train"] = composition_subset(meta, sp["train"], female_fraction, seed=as_generator(seed + 1))
     images = _resize_images(cohort.images, image_size)
     for k, idx in sp.items():
         if len(idx) == 0: raise MedfairInputError("fractions", f"the {k} split is empty; use more subjects or larger fractions")
@@ -569,6 +554,7 @@ def train_classifier(
     preprocess: Any = None,  # cohort only: a medfair.records.Compose fit on the training split and applied to every split
     threads: int | None = None,  # torch CPU threads for this call (restored afterwards); None = torch's setting
     progress: bool = False,  # show progress bars
+    passport: str | Path | None = None,  # folder to write the model's passport.json and passport.html into (None: not written)
     **overrides,  # single ClassifierConfig fields (epochs=3, lr=1e-3, ...) or further TrainConfig fields (amp, grad_clip, ...)
 ) -> ClassifierResult:
     """Train a `FairMultiTaskClassifier` with `method` (see METHODS), select it on validation, return test predictions ready
@@ -581,7 +567,11 @@ def train_classifier(
     if threads is not None and not (isinstance(threads, (int, np.integer)) and not isinstance(threads, bool) and threads >= 1):
         raise MedfairInputError("threads", f"must be an integer >= 1 or None, got {threads!r}")
     with torch_threads(int(threads)) if threads is not None else contextlib.nullcontext():   # small CPU models: fewer threads can be faster
-        return _train_classifier(data, method, label, group, cfg, device, preprocess, progress, overrides)
+        res = _train_classifier(data, method, label, group, cfg, device, preprocess, progress, overrides)
+        if passport is not None:                          # the passport module sits above this one: imported on use
+            from medfair.passport import classifier_passport, write_passport
+            write_passport(classifier_passport(res, f"{method} classifier of {', '.join(res.labels)} (seed {cfg.seed})", seed=cfg.seed), passport)
+    return res
 
 def _train_classifier(data, method, label, group, cfg: ClassifierConfig, device, preprocess, progress, train_kw):
     backbone = cfg.backbone

@@ -17,7 +17,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from .core import MedfairInputError
+from .core import MedfairInputError, check_seed
 
 # %% auto #0
 __all__ = ['LABELS', 'FINDINGS', 'ORGANS', 'N_LANDMARKS', 'SEXES', 'AGE_GROUPS', 'AGE_RANGES', 'CTR_THRESHOLD', 'LANDMARK_INDEX',
@@ -1151,10 +1151,8 @@ def _entropy(seed):
     if isinstance(seed, np.random.SeedSequence): return seed.entropy, tuple(seed.spawn_key), seed
     if isinstance(seed, np.random.Generator): seed = int(seed.integers(2 ** 63))
     if seed is None: seed = int(np.random.SeedSequence().entropy)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise MedfairInputError("seed", f"expected None, an int, a SeedSequence or a numpy Generator, got {type(seed).__name__}")
-    if seed < 0: raise MedfairInputError("seed", f"must be non-negative, got {seed}")
-    return int(seed), (), int(seed)
+    seed = check_seed(seed)
+    return seed, (), seed
 
 def _simulate_range(cfg: CohortConfig, entropy, prefix: tuple, lo: int, hi: int) -> tuple:
     "Subjects lo..hi-1, stacked: the unit of work of a worker process (one subject depends only on its index and the seed)."

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 # %% auto #0
-__all__ = ['KEY_PACKAGES', 'MedfairError', 'MedfairInputError', 'as_generator', 'to_jsonable', 'sha256_file', 'parallel_map',
-           'default_device', 'resolve_device', 'package_version', 'quarto_version', 'system_info']
+__all__ = ['KEY_PACKAGES', 'MedfairError', 'MedfairInputError', 'check_seed', 'as_generator', 'to_jsonable', 'sha256_file',
+           'parallel_map', 'default_device', 'resolve_device', 'package_version', 'quarto_version', 'system_info']
 
 # %% ../nbs/90_core.ipynb #1ab4c37f
 class MedfairError(Exception):
@@ -32,6 +32,15 @@ class MedfairInputError(MedfairError, ValueError):
         super().__init__(f"{self.what}: {self.why}")
 
 # %% ../nbs/90_core.ipynb #e600bf09
+def check_seed(
+    seed,  # the value to check: an int >= 0 (NumPy integers too; not a bool)
+) -> int:
+    "`seed` as a Python int, or a `MedfairInputError` naming it: the one seed check of medfair."
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise MedfairInputError("seed", f"expected None, an int, a SeedSequence or a numpy Generator, got {type(seed).__name__}")
+    if seed < 0: raise MedfairInputError("seed", f"must be non-negative, got {seed}")
+    return int(seed)
+
 def as_generator(
     # None: fresh OS entropy; an int >= 0 or a SeedSequence: a reproducible stream; a Generator: returned as is
     seed: int | np.random.Generator | np.random.SeedSequence | None = None,
@@ -39,10 +48,7 @@ def as_generator(
     "A `numpy.random.Generator` from `seed` (None, int, SeedSequence or Generator, which is returned as is)."
     if isinstance(seed, np.random.Generator): return seed
     if seed is None or isinstance(seed, np.random.SeedSequence): return np.random.default_rng(seed)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise MedfairInputError("seed", f"expected None, an int, a SeedSequence or a numpy Generator, got {type(seed).__name__}")
-    if seed < 0: raise MedfairInputError("seed", f"must be non-negative, got {seed}")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(check_seed(seed))
 
 # %% ../nbs/90_core.ipynb #227ec5ba
 def to_jsonable(

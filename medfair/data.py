@@ -23,7 +23,8 @@ from .cohort import AGE_GROUPS, INSTANCE_CATEGORIES, LABELS, ORGANS, CohortConfi
 # %% auto #0
 __all__ = ['AGE_BINS', 'SAMPLE_SEED', 'SAMPLE_N', 'SAMPLE_SIZE', 'age_to_group', 'normalize_sex', 'save_mask', 'load_mask',
            'save_landmarks', 'load_landmarks', 'CXRDataset', 'detection_target', 'detection_collate',
-           'save_cohort_folder', 'stratified_split', 'make_data_samples', 'file_digests', 'compare_sample_folders']
+           'save_cohort_folder', 'stratified_split', 'composition_subset', 'make_data_samples', 'file_digests',
+           'compare_sample_folders']
 
 # %% ../nbs/02_data.ipynb #cf720fd4
 AGE_BINS = (18, 40, 60, 80)
@@ -387,6 +388,39 @@ def stratified_split(
         unit_of = dict(zip(units[subject_col], assign))
         assign = m[subject_col].map(unit_of).to_numpy()
     return {n: np.flatnonzero(assign == j) for j, n in enumerate(names)}
+
+# %% ../nbs/02_data.ipynb #9e5099cf
+def composition_subset(
+    meta: pd.DataFrame,  # metadata, one row per image; `idx` are positions into it
+    idx,  # the pool: positions of the candidate images (e.g. the training split)
+    fraction: float,  # share of images with meta[col] == value in the result, in [0, 1]
+    size: int | str = "largest",  # 'largest': the biggest subset with that share; 'balanced': min(#value, #others) for every share; or a count
+    col: str = "sex",  # metadata column that defines the groups
+    value: str = "F",  # level whose share is set (the others fill the rest)
+    seed=0,  # an int, a SeedSequence or a numpy Generator (drawn from, so a Generator advances)
+    name: str = "female_fraction",  # the parameter named in error messages
+) -> np.ndarray:
+    "Sorted positions of a random subset of `idx` in which images with `meta[col] == value` make up `fraction`."
+    if not (isinstance(fraction, (int, float, np.number)) and not isinstance(fraction, bool) and 0 <= fraction <= 1):
+        raise MedfairInputError(name, f"must lie in [0, 1], got {fraction!r}")
+    if col not in meta: raise MedfairInputError("meta", f"has no {col!r} column")
+    rng = as_generator(seed)
+    idx = np.asarray(idx)
+    is_v = meta[col].astype(str).to_numpy()[idx] == str(value)
+    a, b = idx[is_v], idx[~is_v]
+    if size == "largest":
+        n = min(len(a) / fraction if fraction > 0 else np.inf, len(b) / (1 - fraction) if fraction < 1 else np.inf)
+        na = int(round(fraction * n)); nb = int(round(n)) - na
+        na, nb = min(na, len(a)), min(nb, len(b))
+    else:
+        if size == "balanced": n = min(len(a), len(b))
+        elif isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size >= 1: n = int(size)
+        else: raise MedfairInputError("size", f"must be 'largest', 'balanced' or a positive integer, got {size!r}")
+        na = int(round(fraction * n)); nb = n - na
+        if na > len(a) or nb > len(b):
+            raise MedfairInputError(name, f"{fraction} of {n} images needs {na} {value} and {nb} others; the pool has {len(a)} and {len(b)}")
+    if na + nb == 0: raise MedfairInputError(name, f"{fraction} leaves no images")
+    return np.sort(np.r_[rng.choice(a, na, replace=False), rng.choice(b, nb, replace=False)])
 
 # %% ../nbs/02_data.ipynb #1d783f90
 SAMPLE_SEED, SAMPLE_N, SAMPLE_SIZE = 2026, 24, 128

@@ -22,7 +22,7 @@ from .metrics import group_frame
 # %% auto #0
 __all__ = ['PASSPORT_VERSION', 'FUTURE_AI_TRACEABILITY', 'PASSPORT_SCHEMA', 'DEFAULT_LIMITATIONS', 'TEACHING_USE',
            'data_composition', 'trace_file', 'trace_object', 'hash_chain', 'validate_passport', 'build_passport',
-           'verify_passport', 'passport_html', 'write_passport', 'classifier_passport']
+           'verify_passport', 'passport_html', 'write_passport', 'classifier_passport', 'segmentation_passport']
 
 # %% ../nbs/93_passport.ipynb #334d6e77
 PASSPORT_VERSION = "1.0"
@@ -311,3 +311,54 @@ def classifier_passport(
         limitations=[*DEFAULT_LIMITATIONS, *limitations,
                      *([] if records else ["The training dataset carried no transformation records: the preprocessing chain is not documented here."])],
         trace=[*trace, trace_object(dict(result.config), "config", "training configuration"), trace_object(code, "code", "package versions")])
+
+# %% ../nbs/93_passport.ipynb #2a0ddd99
+def _split_meta(ds) -> pd.DataFrame | None:
+    "The metadata of a dataset, or of the rows a torch Subset takes from one; None when it has none."
+    if hasattr(ds, "meta"): return ds.meta
+    base = getattr(ds, "dataset", None)
+    return base.meta.iloc[list(ds.indices)] if hasattr(base, "meta") else None
+
+def segmentation_passport(
+    run,  # a `SegmentationRun` from `train_segmentation`
+    name: str,  # model name, the passport's title
+    attributes: Sequence[str] = ("sex", "age_group", "site"),  # metadata columns to count; one missing from a split is dropped
+    *,
+    structures: Sequence[str] = ("lungs", "heart"),  # structures whose per-group metrics are reported
+    intended_use: dict | None = None,  # {primary_uses, primary_users, out_of_scope}; None = TEACHING_USE
+    data_source: str = "medfair synthetic cohort",  # where the data came from, one line
+    limitations: Sequence[str] = (),  # limitations added after DEFAULT_LIMITATIONS
+    trace: Sequence[dict] = (),  # further traceability entries (input files, ...), chained before the config and code entries
+) -> dict:
+    """The passport of a `SegmentationRun`: composition of the train/validation/test sets by `attributes` (and their
+    intersections), the training set's transformation records, the training configuration with the Trainer's batch log,
+    and the held-out evaluation (group means of Dice and HD95 per structure with bootstrap CIs) as evaluation rows
+    named '<structure>/<metric>'."""
+    tr = run.trainer
+    cohort, frames = run.data, {}
+    if cohort is not None and run.splits:
+        frames = {k: cohort.meta.iloc[np.asarray(v)] for k, v in run.splits.items()}
+    else:
+        for k, ds in (("train", tr.train_ds), ("val", tr.val_ds)):
+            m = _split_meta(ds)
+            if m is not None: frames[k] = m
+    attrs = [a for a in attributes if frames and all(a in f for f in frames.values())]
+    if not attrs: raise MedfairInputError("attributes", f"none of {list(attributes)} is a column of every split's metadata")
+    ev, rows = run.evaluation, []
+    if ev is not None:
+        m = ev.metrics[ev.metrics.structure.isin(list(structures))]
+        rows = [{**r, "metric": f"{r['structure']}/{r['metric']}"} for r in
+                m[["structure", "metric", "group_col", "group", "estimate", "ci_low", "ci_high", "n"]].to_dict(orient="records")]
+        for r in rows: r.pop("structure")
+    records = list(getattr(tr.train_ds, "records", None) or [])
+    code = {"packages": {p: package_version(p) for p in ("medfair", "torch", "numpy", "monai")}}
+    return build_passport(
+        name=name, kind="trained_model", intended_use=intended_use or TEACHING_USE, data_source=data_source,
+        composition=data_composition(frames, attrs), transformations=records,
+        training={**dict(run.config), "batch_log": list(getattr(tr, "batch_log", []) or [])},
+        evaluation=rows, calibration=None, uncertainty=None,
+        details={"task": "semantic segmentation of the lungs and heart", "architecture": "FairUNet", "best_epoch": tr.best_epoch},
+        limitations=[*DEFAULT_LIMITATIONS, *limitations,
+                     *([] if ev is not None else ["Not evaluated on a held-out test split (evaluate=False)."]),
+                     *([] if records else ["The training dataset carried no transformation records: the preprocessing chain is not documented here."])],
+        trace=[*trace, trace_object(dict(run.config), "config", "training configuration"), trace_object(code, "code", "package versions")])

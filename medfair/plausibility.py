@@ -19,7 +19,7 @@ from skimage.draw import polygon as sk_polygon
 from .core import MedfairInputError, resolve_device
 from .cohort import ORGANS, LANDMARK_INDEX
 from .train import Trainer, TrainConfig, TensorDictDataset, seeded_init_, zscore_images
-from .segment import FairnessAwareSegmentationLoss
+from .segment import FairnessAwareSegmentationLoss, channels_to_labelmap
 from .metrics import segmentation_table, segmentation_by_group
 from .resampling import bootstrap_group_means
 
@@ -54,10 +54,7 @@ def to_label_map(
     masks,  # organ channels (N, K, H, W) or integer label maps (N, H, W) (see `as_channels`)
 ) -> np.ndarray:
     "Integer label maps (N, H, W) (0 = background, k = organ k) from organ channels; later channels win where organs overlap."
-    ch = as_channels(masks)
-    lab = np.zeros((ch.shape[0], *ch.shape[2:]), np.int64)
-    for k in range(ch.shape[1]): lab[ch[:, k]] = k + 1
-    return lab
+    return channels_to_labelmap(as_channels(masks))
 
 # %% ../nbs/22_plausibility.ipynb #8a4a1102
 EIGHT = np.ones((3, 3), bool)

@@ -4,8 +4,10 @@
 
 # %% ../nbs/21_segment.ipynb #51e8b917
 from __future__ import annotations
+import contextlib
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -18,7 +20,7 @@ from torch.utils.data import Subset
 from .metrics import dice_coefficient, worst_group_score
 from .core import MedfairInputError, as_generator, resolve_device
 from .cohort import ORGANS, CohortConfig, generate_cohort
-from .data import CXRDataset, stratified_split
+from .data import CXRDataset, composition_subset, stratified_split
 from .records import SPATIAL_OPS, preprocess_splits
 from .augbatch import TORCH_OPS, augment_batch
 from .train import TRAIN_FIELDS, Trainer, TrainConfig, seeded_init_, torch_threads
@@ -26,10 +28,10 @@ from .train import TRAIN_FIELDS, Trainer, TrainConfig, seeded_init_, torch_threa
 # %% auto #0
 __all__ = ['CLASSES', 'STRUCTURES', 'OVERLAP_PRIORITY', 'SEG_GROUP_COLS', 'SEGMENTATION_PRESETS', 'SEGMENTATION_FIELDS',
            'PRESET_FIELDS', 'ConvBlock', 'FairUNet', 'soft_dice_per_image', 'FairnessAwareSegmentationLoss',
-           'masks_to_labelmap', 'labelmap_to_masks', 'hard_dice_per_image', 'predict_labelmaps', 'add_device_column',
-           'pixel_spacings', 'SegmentationEvaluation', 'evaluate_segmentation_fairness', 'segmentation_loss_fn',
-           'segmentation_evaluate_fn', 'segmentation_batch_transform', 'SegmentationPreset', 'SegmentationRun',
-           'SegmentationConfig', 'train_segmentation']
+           'channels_to_labelmap', 'masks_to_labelmap', 'labelmap_to_masks', 'hard_dice_per_image', 'predict_labelmaps',
+           'add_device_column', 'pixel_spacings', 'SegmentationEvaluation', 'evaluate_segmentation_fairness',
+           'segmentation_loss_fn', 'segmentation_evaluate_fn', 'segmentation_batch_transform', 'SegmentationPreset',
+           'SegmentationRun', 'SegmentationConfig', 'train_segmentation']
 
 # %% ../nbs/21_segment.ipynb #86e57a68
 def _norm(kind: str, ch: int) -> nn.Module:
@@ -136,21 +138,39 @@ STRUCTURES = {"left_lung": (1,), "right_lung": (2,), "heart": (3,), "lungs": (1,
 OVERLAP_PRIORITY = ("heart", "left_lung", "right_lung")
 
 # %% ../nbs/21_segment.ipynb #835c6934
-def masks_to_labelmap(masks, organs: Sequence[str] = ORGANS, priority: Sequence[str] = OVERLAP_PRIORITY):
+def channels_to_labelmap(
+    channels,  # K binary channels (…, K, H, W), NumPy or torch (values > 0.5 count as inside)
+    labels: Sequence[int] | None = None,  # the label of each channel (None: channel k gets k + 1)
+    priority: Sequence[int] | None = None,  # channel indices, strongest first, for pixels two channels cover (None: the last channel wins)
+):
+    "Integer label map (…, H, W), int64, from binary channels: 0 where no channel covers a pixel. The one label-map painter of medfair."
+    is_t = torch.is_tensor(channels)
+    m = channels if is_t else np.asarray(channels)
+    if m.ndim < 3: raise MedfairInputError("channels", f"expected (..., K, H, W), got shape {tuple(m.shape)}")
+    k = m.shape[-3]
+    labels = list(range(1, k + 1)) if labels is None else [int(v) for v in labels]
+    priority = list(range(k - 1, -1, -1)) if priority is None else [int(v) for v in priority]
+    if len(labels) != k: raise MedfairInputError("labels", f"need one label per channel ({k}), got {len(labels)}")
+    if sorted(priority) != list(range(k)): raise MedfairInputError("priority", f"must order exactly the channels 0..{k - 1}, got {priority}")
+    out = torch.zeros(m.shape[:-3] + m.shape[-2:], dtype=torch.long, device=m.device) if is_t else np.zeros(m.shape[:-3] + m.shape[-2:], np.int64)
+    for c in reversed(priority):                        # paint the weakest first, so the strongest is painted last
+        out[m[..., c, :, :] > 0.5] = labels[c]
+    return out
+
+def masks_to_labelmap(
+    masks,  # per-organ masks (…, C, H, W), NumPy or torch, channels in the order of `organs`
+    organs: Sequence[str] = ORGANS,  # the organ of each channel (names in CLASSES)
+    priority: Sequence[str] = OVERLAP_PRIORITY,  # organs, strongest first, for pixels two masks cover
+):
     "Label map (…, H, W) int64 (0 background, 1 left lung, 2 right lung, 3 heart) from per-organ masks (…, C, H, W); where masks overlap the organ earliest in `priority` wins."
     organs, priority = list(organs), list(priority)
     if sorted(priority) != sorted(organs): raise MedfairInputError("priority", f"must order exactly the organs {organs}, got {priority}")
     unknown = [o for o in organs if o not in CLASSES]
     if unknown: raise MedfairInputError("organs", f"{unknown} have no label; labels are {CLASSES[1:]}")
-    is_t = torch.is_tensor(masks)
-    m = masks if is_t else np.asarray(masks)
-    if m.ndim < 3 or m.shape[-3] != len(organs):
-        raise MedfairInputError("masks", f"expected (..., {len(organs)}, H, W) masks for {organs}, got shape {tuple(m.shape)}")
-    out = torch.zeros(m.shape[:-3] + m.shape[-2:], dtype=torch.long, device=m.device) if is_t else np.zeros(m.shape[:-3] + m.shape[-2:], np.int64)
-    for name in reversed(priority):                     # paint lowest priority first, so the highest is painted last
-        sel = m[..., organs.index(name), :, :] > 0.5
-        out[sel] = CLASSES.index(name)
-    return out
+    shape = tuple(masks.shape) if torch.is_tensor(masks) else np.shape(masks)
+    if len(shape) < 3 or shape[-3] != len(organs):
+        raise MedfairInputError("masks", f"expected (..., {len(organs)}, H, W) masks for {organs}, got shape {shape}")
+    return channels_to_labelmap(masks, [CLASSES.index(o) for o in organs], [organs.index(o) for o in priority])
 
 # %% ../nbs/21_segment.ipynb #5686d247
 def labelmap_to_masks(labelmap, structures: Sequence[str] = tuple(STRUCTURES)):
@@ -422,18 +442,12 @@ class SegmentationRun:
 
 # %% ../nbs/21_segment.ipynb #78641bcd
 def _train_indices(meta, pool, female_fraction, train_size, rng):
+    "The training positions: the whole pool, a random `train_size` of it, or a set of one size whatever `female_fraction` is."
     if female_fraction is None:
         if train_size is None: return pool
         if train_size > len(pool): raise MedfairInputError("train_size", f"{train_size} > the {len(pool)} training images available")
         return np.sort(rng.choice(pool, train_size, replace=False))
-    if not 0 <= female_fraction <= 1: raise MedfairInputError("female_fraction", f"must be in [0, 1], got {female_fraction}")
-    sex = meta["sex"].astype(str).to_numpy()[pool]
-    fem, mal = pool[sex == "F"], pool[sex == "M"]
-    n = min(len(fem), len(mal)) if train_size is None else int(train_size)   # the same size for every fraction: a fair sweep
-    n_f = int(round(female_fraction * n)); n_m = n - n_f
-    if n_f > len(fem) or n_m > len(mal):
-        raise MedfairInputError("female_fraction", f"{female_fraction} of {n} training images needs {n_f} F and {n_m} M; the pool has {len(fem)} F and {len(mal)} M")
-    return np.sort(np.concatenate([rng.choice(fem, n_f, replace=False), rng.choice(mal, n_m, replace=False)]))
+    return composition_subset(meta, pool, female_fraction, "balanced" if train_size is None else int(train_size), seed=rng)
 
 # %% ../nbs/21_segment.ipynb #4d9216da
 @dataclass
@@ -488,6 +502,7 @@ def train_segmentation(
     preprocess=None,  # cohort only: a medfair.records.Compose of intensity steps, fit on the training split
     threads: int | None = None,  # torch CPU threads for this call (restored afterwards); None = torch's setting
     progress: bool = False,  # show progress bars
+    passport: str | Path | None = None,  # folder to write the model's passport.json and passport.html into (None: not written)
     **overrides,  # single SegmentationConfig fields (lambda_fair=1.0, ...), SegmentationPreset fields (epochs=2, ...; None keeps the preset's) or further TrainConfig fields (amp, patience, ...)
 ) -> SegmentationRun:
     """Train FairUNet on a synthetic cohort (generated from `preset` when `data` is None, or a given Cohort, or a dict of
@@ -504,9 +519,12 @@ def train_segmentation(
     p = dataclasses.replace(p, **{k: v for k, v in sizes.items() if v is not None})
     unknown = [k for k in overrides if k not in TRAIN_FIELDS]
     if unknown: raise MedfairInputError(unknown[0], "is neither a SegmentationConfig, a SegmentationPreset nor a TrainConfig field")
-    if threads is None: return _train_segmentation(data, p, cfg, device, preprocess, progress, overrides)
-    with torch_threads(threads):
-        return _train_segmentation(data, p, cfg, device, preprocess, progress, overrides)
+    with torch_threads(threads) if threads is not None else contextlib.nullcontext():
+        run = _train_segmentation(data, p, cfg, device, preprocess, progress, overrides)
+        if passport is not None:                          # the passport module sits above this one: imported on use
+            from medfair.passport import segmentation_passport, write_passport
+            write_passport(segmentation_passport(run, f"FairUNet segmentation (seed {cfg.seed})"), passport)
+    return run
 
 def _train_segmentation(data, p: SegmentationPreset, cfg: SegmentationConfig, device, preprocess, progress, train_kw):
     female_fraction = cfg.female_fraction

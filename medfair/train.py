@@ -335,6 +335,21 @@ class Trainer:
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
 
+    def train_step(self,
+                   batch: dict,  # one batch on the device, after `batch_transform`
+                   epoch: int,  # 0-based epoch (for messages; override to schedule by epoch)
+                   ) -> torch.Tensor:
+        "One optimisation step on `batch` (forward under autocast, loss check, backward, clipping, optimizer and scheduler); returns the loss. Override to change the step."
+        with self._autocast(): loss = self.loss_fn(self.net, batch)
+        if not torch.isfinite(loss): raise FloatingPointError(f"non-finite training loss {loss.item()} at epoch {epoch + 1}")
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        if self.cfg.grad_clip is not None:
+            self.scaler.unscale_(self.optimizer)
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.scaler.step(self.optimizer); self.scaler.update(); self.scheduler.step()
+        return loss
+
     def train_epoch(self,
                     epoch: int,  # 0-based epoch: seeds the batch order and the augmentation generator
                     ) -> dict:
@@ -348,14 +363,7 @@ class Trainer:
             batch = to_device(batch, self.device, self.channels_last)
             if self.batch_transform is not None: batch = self.batch_transform(batch, aug_g)
             if step == 0 and self.is_main: self.batch_log.append(summarize_batch_records(batch, epoch))
-            with self._autocast(): loss = self.loss_fn(self.net, batch)
-            if not torch.isfinite(loss): raise FloatingPointError(f"non-finite training loss {loss.item()} at epoch {epoch + 1}")
-            self.optimizer.zero_grad(set_to_none=True)
-            self.scaler.scale(loss).backward()
-            if self.cfg.grad_clip is not None:
-                self.scaler.unscale_(self.optimizer)
-                nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
-            self.scaler.step(self.optimizer); self.scaler.update(); self.scheduler.step()
+            loss = self.train_step(batch, epoch)
             bs = _batch_size(batch)
             total += loss.item() * bs; n_img += bs
             bar.set_postfix(loss=f"{loss.item():.4f}")

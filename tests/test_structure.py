@@ -1,0 +1,34 @@
+"""The package's structure, checked: no module reaches into another's private names, and every public callable documents
+its parameters (so the rendered API pages say what each one means)."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "medfair"
+
+
+def _private_imports(path: Path) -> list[str]:
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").startswith("medfair")):
+            bad += [f"{path.name}:{node.lineno} imports {a.name} from {node.module}" for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")]
+    return bad
+
+
+def test_no_private_imports_across_modules():
+    bad = [b for p in sorted(PKG.glob("*.py")) if p.name != "_modidx.py" for b in _private_imports(p)]
+    assert not bad, "\n".join(bad)
+
+
+def test_private_import_check_can_fail(tmp_path):
+    p = tmp_path / "m.py"
+    p.write_text("from .metrics import _secret\nfrom .records import register_op as _alias\n")
+    assert _private_imports(p) == ["m.py:1 imports _secret from metrics"]
+
+
+def test_every_public_parameter_is_documented():
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "check_docs.py")], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
