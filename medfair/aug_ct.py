@@ -24,7 +24,11 @@ def _ct_delta(image, delta_fn, n_angles=None):
 
 @register_augmentation("ct_beam_hardening", "ct", {"mild": {"beta": (0.01, 0.03)}, "moderate": {"beta": (0.03, 0.06)},
                                         "aggressive": {"beta": (0.06, 0.1)}}, domain="nonneg")
-def ct_beam_hardening(image, masks=None, beta=0.04):
+def ct_beam_hardening(
+    image,  # CT attenuation map (non-negative, Shepp-Logan scale ~[0, 1]), (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    beta=0.04,  # quadratic loss coefficient of the line integral (a width of unit mu gives p = 8): 0.01-0.03 / -0.06 / -0.1
+):
     "Beam hardening: measured line integral p - `beta` p**2, giving cupping."
     return _ct_delta(image, lambda p: -beta * p ** 2), masks
 
@@ -33,7 +37,15 @@ def ct_beam_hardening(image, masks=None, beta=0.04):
     "moderate": {"cy": (0.35, 0.65), "cx": (0.35, 0.65), "radius": (0.03, 0.045), "density": (3.0, 5.0), "p_sat": (4.0, 5.0)},
     "aggressive": {"cy": (0.35, 0.65), "cx": (0.35, 0.65), "radius": (0.04, 0.06), "density": (5.0, 8.0), "p_sat": (3.0, 4.0)}},
     domain="nonneg")
-def ct_metal(image, masks=None, cy=0.5, cx=0.5, radius=0.04, density=4.0, p_sat=4.5):
+def ct_metal(
+    image,  # CT attenuation map (non-negative, Shepp-Logan scale ~[0, 1]), (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    cy=0.5,  # disk centre row as a fraction of H (0.35-0.65)
+    cx=0.5,  # disk centre column as a fraction of W (0.35-0.65)
+    radius=0.04,  # disk radius as a fraction of W (0.02-0.03 / 0.03-0.045 / 0.04-0.06)
+    density=4.0,  # metal attenuation in image units, soft tissue being <= 1 (2-3 / 3-5 / 5-8)
+    p_sat=4.5,  # line integral at which the detector saturates (soft tanh clip): lower, stronger streaks (5-6 / 4-5 / 3-4)
+):
     "Dense disk (centre `cy`,`cx`, `radius` as fractions, value `density`) with detector saturation at `p_sat`: streaks."
     H, W = image.shape
     y, x = np.mgrid[0:H, 0:W]
@@ -44,7 +56,12 @@ def ct_metal(image, masks=None, cy=0.5, cx=0.5, radius=0.04, density=4.0, p_sat=
 
 @register_augmentation("ct_noise", "ct", {"mild": {"log10_n0": (5.0, 6.0)}, "moderate": {"log10_n0": (4.0, 5.0)},
                                "aggressive": {"log10_n0": (3.0, 4.0)}}, stochastic=True, domain="nonneg")
-def ct_noise(image, masks=None, log10_n0=4.5, seed=0):
+def ct_noise(
+    image,  # CT attenuation map (non-negative, Shepp-Logan scale ~[0, 1]), (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    log10_n0=4.5,  # log10 of incident photons per ray: lower is noisier (5-6 / 4-5 / 3-4)
+    seed=0,  # int seed of the noise draw (sampled per call and kept in the record, so replay is exact)
+):
     "Photon-starvation noise: Poisson counts with N0 = 10**`log10_n0` incident photons per ray."
     rng = np.random.default_rng(seed)
     n0 = 10.0 ** log10_n0
@@ -56,7 +73,13 @@ def ct_noise(image, masks=None, log10_n0=4.5, seed=0):
 @register_augmentation("ct_ring", "ct", {"mild": {"fraction": (0.01, 0.03), "amplitude": (0.01, 0.03)},
                               "moderate": {"fraction": (0.03, 0.06), "amplitude": (0.03, 0.06)},
                               "aggressive": {"fraction": (0.06, 0.1), "amplitude": (0.06, 0.12)}}, stochastic=True, domain="nonneg")
-def ct_ring(image, masks=None, fraction=0.04, amplitude=0.04, seed=0):
+def ct_ring(
+    image,  # CT attenuation map (non-negative, Shepp-Logan scale ~[0, 1]), (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    fraction=0.04,  # probability that a detector element is miscalibrated (0.01-0.03 / 0.03-0.06 / 0.06-0.1)
+    amplitude=0.04,  # std of the faulty elements' offsets in the line integral (0.01-0.03 / 0.03-0.06 / 0.06-0.12)
+    seed=0,  # int seed of the noise draw (sampled per call and kept in the record, so replay is exact)
+):
     "Ring artefacts: a `fraction` of detector elements with log-gain errors of std `amplitude`."
     rng = np.random.default_rng(seed)
     def delta(p):

@@ -15,7 +15,15 @@ __all__ = ['ANATOMIES', 'GEOM_RANGES', 'rigid_inverse', 'affine_coords', 'resamp
            'bspline_matrix', 'elastic_field', 'geometric']
 
 # %% ../nbs/12b_aug_geometric.ipynb #c670a4f4
-def rigid_inverse(shape, angle, ty, tx, scale=1.0, flip_lr=False, flip_ud=False):
+def rigid_inverse(
+    shape,  # (H, W) of the image; the transform is about its centre
+    angle,  # rotation in degrees, positive counter-clockwise on screen
+    ty,  # vertical shift as a fraction of H (positive: down)
+    tx,  # horizontal shift as a fraction of W (positive: right)
+    scale=1.0,  # zoom factor (> 1 enlarges)
+    flip_lr=False,  # mirror left-right before rotating
+    flip_ud=False,  # mirror up-down before rotating
+):
     "(A, b) with src = A @ dst + b in (row, col) pixels for dst = c + t + s R F (src - c)."
     H, W = shape
     c = np.array([(H - 1) / 2, (W - 1) / 2])
@@ -25,11 +33,19 @@ def rigid_inverse(shape, angle, ty, tx, scale=1.0, flip_lr=False, flip_ud=False)
     A = Fm @ R.T / scale
     return A, c - A @ (c + np.array([ty * H, tx * W]))
 
-def affine_coords(shape, A, b):
+def affine_coords(
+    shape,  # (H, W) of the output grid
+    A,  # (2, 2) matrix mapping output (row, col) to source pixel coordinates
+    b,  # (2,) offset in pixels: src = A @ dst + b
+):
     g = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
     return np.tensordot(A, g, 1) + b[:, None, None]
 
-def resample_coords(arr, coords, order=1):
+def resample_coords(
+    arr,  # (H, W) image or (C, H, W) stack to sample
+    coords,  # (2, H', W') source (row, col) pixel coordinates of every output pixel
+    order=1,  # spline order: 0 nearest neighbour, 1 bilinear
+):
     "Sample 2-D `arr` (or a (C,H,W) stack, channel by channel in one call) at (2,H,W) pixel coords; zeros outside."
     if arr.ndim == 2:
         return ndimage.map_coordinates(arr, coords, order=order, mode="grid-constant", cval=0.0)
@@ -43,15 +59,17 @@ def resample_coords(arr, coords, order=1):
 @dataclass(frozen=True)
 class Anatomy:
     "Which flips are anatomically valid, and which mask channel pairs swap on a left-right flip."
-    name: str
-    lr_flip: bool = False
-    ud_flip: bool = False
-    lr_swap: tuple = ()
+    name: str  # anatomy label, quoted in errors
+    lr_flip: bool = False  # True: left-right flips are anatomically valid and may be sampled
+    ud_flip: bool = False  # True: up-down flips are anatomically valid and may be sampled
+    lr_swap: tuple = ()  # pairs (i, j) of mask channels exchanged on a left-right flip, e.g. left/right lung
 
 ANATOMIES = {"chest_xray": Anatomy("chest_xray", False, False, ((0, 1),)),
              "generic": Anatomy("generic", True, True, ())}
 
-def as_anatomy(a) -> Anatomy:
+def as_anatomy(
+    a,  # an `Anatomy`, or a name in `ANATOMIES` ('chest_xray', 'generic')
+) -> Anatomy:
     if isinstance(a, Anatomy): return a
     if a in ANATOMIES: return ANATOMIES[a]
     raise MedfairInputError("anatomy", f"expected an Anatomy or one of {sorted(ANATOMIES)}, got {a!r}")
@@ -60,12 +78,18 @@ def _bspline_kernel(t):
     t = np.abs(t)
     return np.where(t < 1, 2 / 3 - t ** 2 + t ** 3 / 2, np.where(t < 2, (2 - t) ** 3 / 6, 0.0))
 
-def bspline_matrix(n_out: int, n_ctrl: int) -> np.ndarray:
+def bspline_matrix(
+    n_out: int,  # number of output pixels along the axis
+    n_ctrl: int,  # number of control points spread evenly over them
+) -> np.ndarray:
     "(n_out, n_ctrl) cubic B-spline weights placing `n_ctrl` control points evenly over `n_out` pixels."
     t = np.linspace(0, n_ctrl - 1, n_out)
     return _bspline_kernel(t[:, None] - np.arange(n_ctrl)[None, :])
 
-def elastic_field(shape, ctrl) -> np.ndarray:
+def elastic_field(
+    shape,  # (H, W) of the field
+    ctrl,  # (2, n, n) row and column displacements of the control points, in pixels
+) -> np.ndarray:
     "(2, H, W) displacement (rows, cols) in pixels from control displacements `ctrl` of shape (2, n, n)."
     ctrl = np.asarray(ctrl, float)
     Wy, Wx = bspline_matrix(shape[0], ctrl.shape[1]), bspline_matrix(shape[1], ctrl.shape[2])
@@ -95,8 +119,20 @@ def _geom_coords(shape, angle, scale, ty, tx, flip_lr, flip_ud, ctrl):
     return c + elastic_field(shape, ctrl) if ctrl is not None and np.any(ctrl) else c
 
 @register_augmentation("geometric", "any", {s: {} for s in STRENGTHS}, sampler=_geom_sampler, domain="nonneg")
-def geometric(image, masks=None, angle=0.0, scale=1.0, ty=0.0, tx=0.0, flip_lr=False, flip_ud=False,
-              ctrl=None, n_ctrl=6, lr_swap=(), mask_mode="labelwise"):
+def geometric(
+    image,  # non-negative image (H, W), resampled bilinearly with zeros outside
+    masks=None,  # binary masks (C, H, W) moved with the image, or None
+    angle=0.0,  # rotation in degrees, positive counter-clockwise on screen (+-5 / 10 / 20 by strength)
+    scale=1.0,  # zoom factor, > 1 enlarges (1 +- 0.05 / 0.1 / 0.2)
+    ty=0.0,  # vertical shift as a fraction of H, positive down (+-0.03 / 0.06 / 0.1)
+    tx=0.0,  # horizontal shift as a fraction of W, positive right (+-0.03 / 0.06 / 0.1)
+    flip_lr=False,  # mirror left-right (sampled only where the anatomy allows it)
+    flip_ud=False,  # mirror up-down (sampled only where the anatomy allows it)
+    ctrl=None,  # (2, n, n) B-spline control displacements in pixels (std 1 / 2 / 4); None or zeros: no elastic part
+    n_ctrl=6,  # control grid size n the sampler draws `ctrl` with; the operation uses `ctrl`'s own shape
+    lr_swap=(),  # pairs (i, j) of mask channels exchanged when `flip_lr` (left/right organs keep their labels)
+    mask_mode="labelwise",  # 'labelwise': bilinear per channel thresholded at 0.5; 'nearest': nearest neighbour
+):
     "Rotation (deg), scale, shift (fractions), flips and elastic (`ctrl` control displacements) as ONE resampling."
     if mask_mode not in ("labelwise", "nearest"): raise MedfairInputError("mask_mode", f"'labelwise' or 'nearest', got {mask_mode!r}")
     coords = _geom_coords(image.shape, angle, scale, ty, tx, flip_lr, flip_ud, ctrl)

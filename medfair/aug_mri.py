@@ -28,7 +28,12 @@ def _bias_sampler(rng, strength, shape, fixed):
     return {"order": order, "coeffs": (rng.uniform(-a, a, n) / deg).tolist()}
 
 @register_augmentation("mri_bias", "mri", {s: {} for s in STRENGTHS}, sampler=_bias_sampler, domain="nonneg")
-def mri_bias(image, masks=None, coeffs=(0.2,), order=3):
+def mri_bias(
+    image,  # non-negative MRI magnitude image, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    coeffs=(0.2,),  # log-field weights of cos(i pi y) cos(j pi x), 1 <= i+j <= order, i-major; order 3 needs 9
+    order=3,  # highest total degree i + j of the cosine basis: higher, less smooth field
+):
     "Smooth multiplicative bias field exp(sum c_k * cosine basis_k) of the given `order`."
     B = _bias_basis(image.shape, order)
     if len(coeffs) != len(B): raise MedfairInputError("coeffs", f"order {order} needs {len(B)} coefficients, got {len(coeffs)}")
@@ -54,7 +59,14 @@ def _motion_sampler(rng, strength, shape, fixed):
             "shifts": rng.uniform(-sh, sh, (n, 2)).tolist(), "n_moves": n}
 
 @register_augmentation("mri_motion", "mri", {s: {} for s in STRENGTHS}, sampler=_motion_sampler, domain="nonneg")
-def mri_motion(image, masks=None, times=(0.5,), angles=(5.0,), shifts=((0.0, 0.0),), n_moves=None):
+def mri_motion(
+    image,  # non-negative MRI magnitude image, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    times=(0.5,),  # ascending fractions of the row (phase-encode) acquisition at which each move happens (0.1-0.9)
+    angles=(5.0,),  # rotation in degrees of the pose after each move (+-2 / 5 / 10)
+    shifts=((0.0, 0.0),),  # (ty, tx) of the pose after each move, fractions of H and W (+-0.01 / 0.03 / 0.06)
+    n_moves=None,  # number of moves the sampler draws (1 / 2 / 3); the operation uses len(times)
+):
     "Rigid motion: k-space rows after fraction `times[m]` come from a copy rotated `angles[m]` deg, shifted `shifts[m]` (fractions)."
     H = image.shape[0]
     if not (len(times) == len(angles) == len(shifts)): raise MedfairInputError("times/angles/shifts", "must have equal lengths")
@@ -68,7 +80,11 @@ def mri_motion(image, masks=None, times=(0.5,), angles=(5.0,), shifts=((0.0, 0.0
 
 @register_augmentation("mri_gibbs", "mri", {"mild": {"keep": (0.75, 0.9)}, "moderate": {"keep": (0.55, 0.75)},
                                  "aggressive": {"keep": (0.35, 0.55)}}, domain="nonneg")
-def mri_gibbs(image, masks=None, keep=0.6):
+def mri_gibbs(
+    image,  # non-negative MRI magnitude image, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    keep=0.6,  # fraction of k-space kept along each axis: lower rings more (0.75-0.9 / 0.55-0.75 / 0.35-0.55)
+):
     "Gibbs ringing: keep only the central `keep` fraction of k-space along each axis."
     H, W = image.shape
     ky, kx = np.abs(np.arange(H) - H // 2), np.abs(np.arange(W) - W // 2)
@@ -79,7 +95,13 @@ def mri_gibbs(image, masks=None, keep=0.6):
     "mild": {"n": IntRange(2, 4), "intensity": (0.1, 0.3), "axis": IntRange(0, 1)},
     "moderate": {"n": IntRange(2, 6), "intensity": (0.3, 0.6), "axis": IntRange(0, 1)},
     "aggressive": {"n": IntRange(2, 8), "intensity": (0.6, 1.0), "axis": IntRange(0, 1)}}, domain="nonneg")
-def mri_ghosting(image, masks=None, n=2, intensity=0.5, axis=0):
+def mri_ghosting(
+    image,  # non-negative MRI magnitude image, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    n=2,  # period in k-space lines (int >= 1): ghosts appear at FOV / n (2-4 / 2-6 / 2-8)
+    intensity=0.5,  # fraction removed from the affected lines, 1 strongest (0.1-0.3 / 0.3-0.6 / 0.6-1.0)
+    axis=0,  # phase-encode axis the ghosts repeat along: 0 rows (vertical), 1 columns (horizontal)
+):
     "Ghosting: every `n`-th k-space line along `axis` (offset n//2 from DC) scaled by 1 - `intensity`."
     if int(n) != n or n < 1: raise MedfairInputError("n", f"must be a positive integer, got {n!r}")
     N = image.shape[axis]
@@ -91,7 +113,13 @@ def mri_ghosting(image, masks=None, n=2, intensity=0.5, axis=0):
     "mild": {"fy": (-0.45, 0.45), "fx": (-0.45, 0.45), "intensity": (0.02, 0.05)},
     "moderate": {"fy": (-0.45, 0.45), "fx": (-0.45, 0.45), "intensity": (0.05, 0.15)},
     "aggressive": {"fy": (-0.45, 0.45), "fx": (-0.45, 0.45), "intensity": (0.15, 0.4)}}, domain="nonneg")
-def mri_spike(image, masks=None, fy=0.2, fx=0.1, intensity=0.1):
+def mri_spike(
+    image,  # non-negative MRI magnitude image, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    fy=0.2,  # spike row in k-space as a fraction of H from the centre (+-0.45; 0.5 is Nyquist)
+    fx=0.1,  # spike column in k-space as a fraction of W from the centre (+-0.45)
+    intensity=0.1,  # stripe amplitude relative to the mean image intensity (0.02-0.05 / 0.05-0.15 / 0.15-0.4)
+):
     "Spike: add `intensity` x |DC| at k-space position (`fy`, `fx`) (fractions from the centre)."
     # the inverse FFT of one boosted sample is a plane wave: no FFT needed
     H, W = image.shape
@@ -102,7 +130,12 @@ def mri_spike(image, masks=None, fy=0.2, fx=0.1, intensity=0.1):
 
 @register_augmentation("mri_rician", "mri", {"mild": {"sigma": (0.005, 0.02)}, "moderate": {"sigma": (0.02, 0.05)},
                                   "aggressive": {"sigma": (0.05, 0.1)}}, stochastic=True, domain="nonneg")
-def mri_rician(image, masks=None, sigma=0.03, seed=0):
+def mri_rician(
+    image,  # non-negative MRI magnitude image, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    sigma=0.03,  # noise std per real/imaginary channel, in image intensity units (0.005-0.02 / 0.02-0.05 / 0.05-0.1)
+    seed=0,  # int seed of the noise draw (sampled per call and kept in the record, so replay is exact)
+):
     "Rician noise: magnitude of the image plus complex Gaussian noise of std `sigma` per channel."
     if sigma < 0: raise MedfairInputError("sigma", f"must be >= 0, got {sigma!r}")
     rng = np.random.default_rng(seed)

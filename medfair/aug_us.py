@@ -15,7 +15,13 @@ __all__ = ['us_speckle', 'us_attenuation', 'us_shadow']
 @register_augmentation("us_speckle", "ultrasound", {
     "mild": {"amount": (0.2, 0.4), "psf": (0.6, 1.0)}, "moderate": {"amount": (0.4, 0.7), "psf": (0.8, 1.2)},
     "aggressive": {"amount": (0.7, 1.0), "psf": (1.0, 1.6)}}, stochastic=True)
-def us_speckle(image, masks=None, amount=0.5, psf=1.0, seed=0):
+def us_speckle(
+    image,  # B-mode (envelope) image in [0, 1], (H, W); depth runs down the rows
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    amount=0.5,  # blend towards fully developed speckle: 0 none, 1 full (0.2-0.4 / 0.4-0.7 / 0.7-1.0)
+    psf=1.0,  # axial PSF sigma in pixels, lateral twice that: the speckle grain size (0.6-1.0 / 0.8-1.2 / 1.0-1.6)
+    seed=0,  # int seed of the noise draw (sampled per call and kept in the record, so replay is exact)
+):
     "Multiplicative Rayleigh speckle (unit mean) from a complex field blurred by a PSF of axial sigma `psf` px (lateral 2x)."
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((2,) + image.shape)
@@ -26,7 +32,11 @@ def us_speckle(image, masks=None, amount=0.5, psf=1.0, seed=0):
 
 @register_augmentation("us_attenuation", "ultrasound", {"mild": {"alpha": (0.2, 0.5)}, "moderate": {"alpha": (0.5, 1.2)},
                                             "aggressive": {"alpha": (1.2, 2.5)}})
-def us_attenuation(image, masks=None, alpha=0.8):
+def us_attenuation(
+    image,  # B-mode (envelope) image in [0, 1], (H, W); depth runs down the rows
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    alpha=0.8,  # attenuation over the full depth in nepers: bottom row x exp(-alpha) (0.2-0.5 / 0.5-1.2 / 1.2-2.5)
+):
     "Depth attenuation exp(-`alpha` x depth), depth running 0 (top row) to 1 (bottom row)."
     d = np.linspace(0, 1, image.shape[0])[:, None]
     return image * np.exp(-alpha * d), masks
@@ -35,7 +45,14 @@ def us_attenuation(image, masks=None, alpha=0.8):
     "mild": {"cx": (0.2, 0.8), "width": (0.05, 0.1), "depth0": (0.2, 0.6), "amount": (0.3, 0.5)},
     "moderate": {"cx": (0.2, 0.8), "width": (0.08, 0.15), "depth0": (0.2, 0.6), "amount": (0.5, 0.8)},
     "aggressive": {"cx": (0.2, 0.8), "width": (0.12, 0.25), "depth0": (0.1, 0.5), "amount": (0.8, 0.95)}})
-def us_shadow(image, masks=None, cx=0.5, width=0.1, depth0=0.4, amount=0.7):
+def us_shadow(
+    image,  # B-mode (envelope) image in [0, 1], (H, W); depth runs down the rows
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    cx=0.5,  # lateral centre of the shadow as a fraction of W (0.2-0.8)
+    width=0.1,  # shadow width as a fraction of W, soft super-Gaussian edges (0.05-0.1 / 0.08-0.15 / 0.12-0.25)
+    depth0=0.4,  # depth where the shadow starts (the reflector), a fraction of H from the top (0.1-0.6)
+    amount=0.7,  # fraction of intensity removed in the shadow core (0.3-0.5 / 0.5-0.8 / 0.8-0.95)
+):
     "Acoustic shadow: beam lines around `cx` (width `width`) below `depth0` attenuated by `amount` (soft edges)."
     H, W = image.shape
     x, d = np.linspace(0, 1, W)[None, :], np.linspace(0, 1, H)[:, None]

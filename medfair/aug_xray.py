@@ -21,7 +21,12 @@ def _from_I(I): return np.clip(-np.log(np.maximum(I, 1e-12)) / XRAY_MU, 0, 1)
     "mild": {"log_gain": (-0.2, 0.2), "contrast": (0.95, 1.05)},
     "moderate": {"log_gain": (-0.5, 0.5), "contrast": (0.85, 1.15)},
     "aggressive": {"log_gain": (-1.0, 1.0), "contrast": (0.7, 1.3)}})
-def xray_exposure(image, masks=None, log_gain=0.0, contrast=1.0):
+def xray_exposure(
+    image,  # X-ray image in [0, 1]: normalised line integral p = -ln(I) / XRAY_MU, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    log_gain=0.0,  # natural log of the mAs (dose) ratio, > 0 more exposure: lower p (+-0.2 / 0.5 / 1.0)
+    contrast=1.0,  # factor on mu (kVp change): < 1 harder beam, less contrast (1 +- 0.05 / 0.15 / 0.3)
+):
     "Exposure (`log_gain`, natural log of the mAs ratio) and kVp (`contrast` on mu) change in the log domain."
     return np.clip(contrast * image - log_gain / XRAY_MU, 0, 1), masks
 
@@ -29,7 +34,12 @@ def xray_exposure(image, masks=None, log_gain=0.0, contrast=1.0):
     "mild": {"spr": (0.05, 0.2), "sigma_frac": (0.04, 0.08)},
     "moderate": {"spr": (0.2, 0.5), "sigma_frac": (0.04, 0.1)},
     "aggressive": {"spr": (0.5, 1.0), "sigma_frac": (0.05, 0.1)}})
-def xray_scatter(image, masks=None, spr=0.3, sigma_frac=0.06):
+def xray_scatter(
+    image,  # X-ray image in [0, 1]: normalised line integral p = -ln(I) / XRAY_MU, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    spr=0.3,  # scatter-to-primary ratio (0.05-0.2 / 0.2-0.5 / 0.5-1.0)
+    sigma_frac=0.06,  # scatter kernel Gaussian sigma as a fraction of the image width (0.04-0.1)
+):
     "Add scatter: primary plus `spr` x Gaussian blur (sigma = `sigma_frac` x width, mirror edges) of the primary."
     P = _to_I(image)
     S = ndimage.gaussian_filter(P, sigma_frac * image.shape[1], mode="mirror", truncate=4.0)
@@ -39,7 +49,13 @@ def xray_scatter(image, masks=None, spr=0.3, sigma_frac=0.06):
     "mild": {"log10_n0": (4.0, 4.5), "electronic": (1.0, 3.0)},
     "moderate": {"log10_n0": (3.3, 4.0), "electronic": (3.0, 8.0)},
     "aggressive": {"log10_n0": (2.5, 3.3), "electronic": (8.0, 20.0)}}, stochastic=True)
-def xray_noise(image, masks=None, log10_n0=3.5, electronic=5.0, seed=0):
+def xray_noise(
+    image,  # X-ray image in [0, 1]: normalised line integral p = -ln(I) / XRAY_MU, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    log10_n0=3.5,  # log10 of incident photons per open pixel: lower is noisier (4.0-4.5 / 3.3-4.0 / 2.5-3.3)
+    electronic=5.0,  # std of the additive Gaussian detector noise, in photon counts (1-3 / 3-8 / 8-20)
+    seed=0,  # int seed of the noise draw (sampled per call and kept in the record, so replay is exact)
+):
     "Quantum (Poisson, N0 = 10**`log10_n0` photons per open pixel) plus electronic Gaussian noise, via the log."
     rng = np.random.default_rng(seed)
     n0 = 10.0 ** log10_n0
@@ -50,7 +66,14 @@ def xray_noise(image, masks=None, log10_n0=3.5, electronic=5.0, seed=0):
     "mild": {"depth": (0.02, 0.05), "period": (3.0, 6.0), "phase": (0.0, 6.283), "axis": IntRange(0, 1)},
     "moderate": {"depth": (0.05, 0.12), "period": (3.0, 6.0), "phase": (0.0, 6.283), "axis": IntRange(0, 1)},
     "aggressive": {"depth": (0.12, 0.25), "period": (2.5, 6.0), "phase": (0.0, 6.283), "axis": IntRange(0, 1)}})
-def xray_grid(image, masks=None, depth=0.08, period=4.0, phase=0.0, axis=1):
+def xray_grid(
+    image,  # X-ray image in [0, 1]: normalised line integral p = -ln(I) / XRAY_MU, (H, W)
+    masks=None,  # organ masks (C, H, W) or None, returned unchanged (intensity-only operation)
+    depth=0.08,  # peak-to-peak modulation of the transmitted intensity I, a fraction (0.02-0.05 / 0.05-0.12 / 0.12-0.25)
+    period=4.0,  # line spacing in pixels (2.5-6)
+    phase=0.0,  # phase of the line pattern in radians (0 to 2 pi)
+    axis=1,  # 1: vertical lines (varying along columns), 0: horizontal lines
+):
     "Anti-scatter grid lines: multiplicative modulation of I with `depth`, `period` (px) along `axis` (1 = vertical lines)."
     n = image.shape[axis]
     mod = 1 - depth * (0.5 + 0.5 * np.cos(2 * np.pi * np.arange(n) / period + phase))

@@ -26,16 +26,16 @@ TORCH_OPS = ("xray_exposure", "xray_scatter", "xray_noise", "xray_grid", "mri_bi
 @dataclass
 class BatchRecord:
     "Batched record: op, strength, per-image parameters as tensors (leading dim B) and, for noise ops, the generator state."
-    op: str
-    strength: str | None
-    params: dict
-    gen_state: Any = None
+    op: str  # operation name (one of `TORCH_OPS`)
+    strength: str | None  # 'mild', 'moderate' or 'aggressive' the parameters were drawn at
+    params: dict  # per-image tensors with leading dim B, plus shared scalars (order, n_moves, lr_swap, ...)
+    gen_state: Any = None  # torch.Generator state before the op for noise ops (xray_noise, mri_rician); else None
 
 @dataclass
 class BatchResult:
-    images: Any
-    masks: Any
-    records: list
+    images: Any  # augmented (B, C, H, W) tensor on the input's device
+    masks: Any  # transformed (B, K, H, W) masks, or None when none were given
+    records: list  # one `BatchRecord` per operation, in the order applied
 
 def _torch_gen(generator, device):
     if isinstance(generator, torch.Generator):
@@ -51,8 +51,16 @@ def _torch_gen(generator, device):
 def _u(g, B, lo, hi, dev, shape=()):
     return lo + (hi - lo) * torch.rand((B,) + tuple(shape), generator=g, device=g.device, dtype=torch.float64).to(dev)
 
-def sample_batch_params(op: str, B: int, strength="moderate", generator=None, shape=(128, 128), device="cpu",
-                        anatomy="chest_xray", **fixed) -> dict:
+def sample_batch_params(
+    op: str,  # operation name, one of `TORCH_OPS`
+    B: int,  # batch size: number of per-image parameter sets
+    strength="moderate",  # 'mild', 'moderate' or 'aggressive'
+    generator=None,  # torch.Generator (on the device's type), int seed >= 0, or None for a fresh random seed
+    shape=(128, 128),  # (H, W) of the images; kept for symmetry with `sample_params`, the batched samplers ignore it
+    device="cpu",  # torch device the parameter tensors are put on
+    anatomy="chest_xray",  # `Anatomy` or a name in `ANATOMIES`: which flips `geometric` may sample
+    **fixed,  # parameters to use instead of the sampled ones (tensors with leading dim B, or shared scalars)
+) -> dict:
     "Per-image parameters (tensors with leading dim `B`) for `op`, drawn with a torch.Generator from the NumPy ranges."
     if op not in TORCH_OPS: raise MedfairInputError("op", f"no batched version of {op!r}; batched ops: {TORCH_OPS}")
     check_strength(strength)
@@ -83,7 +91,10 @@ def sample_batch_params(op: str, B: int, strength="moderate", generator=None, sh
     p.update(fixed)
     return p
 
-def params_from_records(records: Sequence, device="cpu") -> dict:
+def params_from_records(
+    records: Sequence,  # one NumPy `AugRecord` (or its dict) per image, in batch order, all of one operation
+    device="cpu",  # torch device the stacked parameter tensors are put on
+) -> dict:
     "Stack the params of per-image NumPy `AugRecord`s (same op) into batch parameters for the torch path."
     recs = [AugRecord.from_dict(r) if isinstance(r, dict) else r for r in records]
     if len({r.op for r in recs}) != 1: raise MedfairInputError("records", "must all be of the same operation")
@@ -282,7 +293,13 @@ def _cpu_block(x) -> int:
     "Images per cache block of `x` on the CPU (the whole batch on other devices)."
     return max(1, CPU_BLOCK_BYTES // (x[0].numel() * x.element_size())) if x.device.type == "cpu" else len(x)
 
-def apply_batch(x, op: str, params: dict, masks=None, generator=None):
+def apply_batch(
+    x,  # floating (B, C, H, W) tensor; [0, 1] for X-ray ops, non-negative for MRI ops
+    op: str,  # operation name, one of `TORCH_OPS`
+    params: dict,  # from `sample_batch_params` or `params_from_records`: per-image tensors (leading dim B), shared scalars
+    masks=None,  # (B, K, H, W) masks moved by `geometric`, passed through by intensity ops; or None
+    generator=None,  # noise source of xray_noise / mri_rician: torch.Generator, int seed or None (fresh)
+):
     "Apply batched `op` with per-image `params` to `x` (B,C,H,W) on its device; returns (images, masks)."
     if not torch.is_tensor(x) or x.ndim != 4 or not x.is_floating_point():
         raise MedfairInputError("x", f"expected a floating B x C x H x W tensor, got {getattr(x, 'shape', type(x))}")
@@ -430,7 +447,15 @@ def _apply_batch(x, op, params, masks, generator):
     return out, mo.to(masks.dtype)
 
 # %% ../nbs/12g_augbatch.ipynb #f22bf945
-def augment_batch(x, ops, strength="moderate", generator=None, masks=None, params=None, anatomy="chest_xray") -> BatchResult:
+def augment_batch(
+    x,  # floating (B, C, H, W) tensor; [0, 1] for X-ray ops, non-negative for MRI ops
+    ops,  # operation name or names (from `TORCH_OPS`), applied in this order
+    strength="moderate",  # 'mild', 'moderate' or 'aggressive'
+    generator=None,  # torch.Generator (on x's device type), int seed >= 0, or None for a fresh random seed
+    masks=None,  # (B, K, H, W) masks moved by `geometric`, or None
+    params=None,  # {op: {name: value}} parameters fixed instead of sampled; None: all sampled
+    anatomy="chest_xray",  # `Anatomy` or a name in `ANATOMIES`: which flips `geometric` may sample
+) -> BatchResult:
     "Sample per-image parameters with a torch.Generator and apply batched `ops` in order; returns images, masks, records."
     ops = [ops] if isinstance(ops, str) else list(ops)
     if not torch.is_tensor(x) or x.ndim != 4: raise MedfairInputError("x", "expected a B x C x H x W tensor")
@@ -444,7 +469,11 @@ def augment_batch(x, ops, strength="moderate", generator=None, masks=None, param
         recs.append(BatchRecord(o, strength, p, state))
     return BatchResult(x, masks, recs)
 
-def replay_batch(records, x, masks=None) -> BatchResult:
+def replay_batch(
+    records,  # `BatchRecord`s (e.g. `BatchResult.records`), applied in order
+    x,  # the (B, C, H, W) input tensor to apply them to
+    masks=None,  # (B, K, H, W) masks, or None
+) -> BatchResult:
     "Re-apply `BatchRecord`s to `x` (and `masks`): same parameters and, for noise ops, the same generator state."
     for r in records:
         g = None

@@ -34,8 +34,15 @@ def _apply_one(spec: AugOp, img, masks, params):
     out, m = spec.apply(img, masks, **params)
     return out, m
 
-def augment(image, ops: str | Sequence[str], strength: str = "moderate", seed=None, masks=None,
-            params: dict | None = None, anatomy="chest_xray") -> AugResult:
+def augment(
+    image,  # non-negative 2-D image (H, W); [0, 1] where an operation needs it (X-ray, ultrasound)
+    ops: str | Sequence[str],  # operation name or names (keys of `OPS`), applied in this order
+    strength: str = "moderate",  # 'mild', 'moderate' or 'aggressive': the parameter ranges sampled from
+    seed=None,  # None, int >= 0 or a numpy Generator the parameters (and noise seeds) are drawn from
+    masks=None,  # masks (C, H, W) or (H, W) moved by geometric operations, or None
+    params: dict | None = None,  # {op: {name: value}} parameters fixed instead of sampled; None: all sampled
+    anatomy="chest_xray",  # `Anatomy` or a name in `ANATOMIES`: which flips `geometric` may sample
+) -> AugResult:
     "Apply operations `ops` in order at `strength`, sampling from `seed`; `params` = {op: {name: value}} fixes some."
     ops = [ops] if isinstance(ops, str) else list(ops)
     if not ops: raise MedfairInputError("ops", "give at least one operation")
@@ -61,7 +68,12 @@ def augment(image, ops: str | Sequence[str], strength: str = "moderate", seed=No
         records.append(AugRecord(o, spec.modality, strength, p, {"in": before, "out": _stats(img)}))
     return AugResult(img.astype(dtype), m, records)
 
-def replay(records, image, masks=None, check: bool = True) -> AugResult:
+def replay(
+    records,  # an `AugRecord` or its dict, or a list of them, applied in order
+    image,  # the non-negative 2-D image (H, W) to apply them to (the original input to reproduce)
+    masks=None,  # masks (C, H, W) or (H, W), or None
+    check: bool = True,  # raise if an output's mean/std/min/max differ from the recorded ones (not the same input)
+) -> AugResult:
     "Re-apply recorded operations (AugRecord or dicts) to `image` (and `masks`); `check` verifies the recorded output stats."
     recs = [records] if isinstance(records, (AugRecord, dict)) else list(records)
     recs = [AugRecord.from_dict(r) if isinstance(r, dict) else r for r in recs]
@@ -81,7 +93,9 @@ def replay(records, image, masks=None, check: bool = True) -> AugResult:
 # %% ../nbs/12_augment.ipynb #005e6949
 _IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], float)
 
-def noise_sigma(image) -> float:
+def noise_sigma(
+    image,  # 2-D image of at least 3 x 3 pixels
+) -> float:
     "Immerkaer (1996) fast noise standard-deviation estimate of a 2-D image."
     a = np.asarray(image, float)
     if a.ndim != 2 or min(a.shape) < 3: raise MedfairInputError("image", f"expected a 2-D image of at least 3x3, got {a.shape}")
@@ -90,7 +104,9 @@ def noise_sigma(image) -> float:
 
 STAT_COLUMNS = ("mean", "std", "p05", "p50", "p95", "noise")
 
-def image_stats(images) -> pd.DataFrame:
+def image_stats(
+    images,  # (N, H, W) stack of images, or a single (H, W) image
+) -> pd.DataFrame:
     "One row of intensity statistics (mean, std, p05, p50, p95, noise) per image of an (N, H, W) stack."
     a = np.asarray(images, float)
     if a.ndim == 2: a = a[None]
@@ -99,7 +115,11 @@ def image_stats(images) -> pd.DataFrame:
     return pd.DataFrame({"mean": a.mean((1, 2)), "std": a.std((1, 2)), "p05": q[0], "p50": q[1], "p95": q[2],
                          "noise": [noise_sigma(i) for i in a]})
 
-def distribution_shift(a: pd.DataFrame, b: pd.DataFrame, columns=STAT_COLUMNS) -> pd.DataFrame:
+def distribution_shift(
+    a: pd.DataFrame,  # `image_stats` table of the first image set (at least 2 rows)
+    b: pd.DataFrame,  # `image_stats` table of the second image set (at least 2 rows)
+    columns=STAT_COLUMNS,  # statistics (columns of both tables) to compare
+) -> pd.DataFrame:
     "Per statistic: 1-Wasserstein distance and KS statistic/p-value between image-stat tables `a` and `b`."
     miss = [c for c in columns if c not in a or c not in b]
     if miss: raise MedfairInputError("columns", f"missing from the tables: {miss}")
@@ -113,7 +133,12 @@ def distribution_shift(a: pd.DataFrame, b: pd.DataFrame, columns=STAT_COLUMNS) -
 class GroupTracker:
     "Accumulate intensity statistics of images before/after augmentation with group labels; report per group."
     def __init__(self): self._frames = []
-    def update(self, before, after, groups: pd.DataFrame | dict):
+    def update(
+        self,
+        before,  # (N, H, W) images before augmentation
+        after,  # (N, H, W) the same images after augmentation, in the same order
+        groups: pd.DataFrame | dict,  # N rows of group labels (e.g. site, sex), one per image
+    ):
         g = pd.DataFrame(groups).reset_index(drop=True)
         b, a = image_stats(before), image_stats(after)
         if not (len(b) == len(a) == len(g)):
@@ -125,7 +150,10 @@ class GroupTracker:
     def frame(self) -> pd.DataFrame:
         if not self._frames: raise MedfairError("GroupTracker is empty: call update() first")
         return pd.concat(self._frames, ignore_index=True)
-    def report(self, by: str | list) -> pd.DataFrame:
+    def report(
+        self,
+        by: str | list,  # group column name(s) from `update`'s `groups` to aggregate by
+    ) -> pd.DataFrame:
         "Mean of each statistic per group, before and after, and the change."
         f = self.frame
         by = [by] if isinstance(by, str) else list(by)
@@ -155,7 +183,13 @@ def _seed_for(seed: int, key) -> np.random.Generator:
 class Augment:
     """Physics-based augmentation (`medfair.augment.augment`) of `ops` at `strength`. Each sample's draw is seeded by
     (`seed`, `sample.meta[key]`), so it does not depend on the order samples are processed in; one record per op."""
-    def __init__(self, ops: str | Sequence[str], strength: str = "moderate", seed: int = 0, key: str = "subject_id"):
+    def __init__(
+        self,
+        ops: str | Sequence[str],  # operation name or names (keys of `OPS`), applied in this order
+        strength: str = "moderate",  # 'mild', 'moderate' or 'aggressive'
+        seed: int = 0,  # base seed, combined with each sample's key into its own draw
+        key: str = "subject_id",  # `sample.meta` entry identifying the sample (its draw does not depend on order)
+    ):
         self.ops = [ops] if isinstance(ops, str) else list(ops)
         unknown = [o for o in self.ops if o not in OPS]
         if not self.ops or unknown: raise MedfairInputError("ops", f"unknown or no operations {unknown or self.ops}; known: {sorted(OPS)}")

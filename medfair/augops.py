@@ -22,18 +22,25 @@ def _sl(size: int) -> np.ndarray:
         raise MedfairInputError("size", f"must be an int >= 16, got {size!r}")
     return shepp_logan_phantom()  # 400x400 in [0, 1]
 
-def ct_phantom(size: int = 128) -> np.ndarray:
+def ct_phantom(
+    size: int = 128,  # side length in pixels (int >= 16)
+) -> np.ndarray:
     "Shepp-Logan attenuation phantom (float64, `size` x `size`, values in [0, 1])."
     p = _sl(size)
     return np.clip(resize(p, (size, size), anti_aliasing=True, order=1), 0, 1)
 
-def mri_phantom(size: int = 128) -> np.ndarray:
+def mri_phantom(
+    size: int = 128,  # side length in pixels (int >= 16)
+) -> np.ndarray:
     "Shepp-Logan remapped to an MRI-like contrast (dark skull, bright soft tissue), values in [0, 1]."
     p = _sl(size)
     m = np.where(p > 0.9, 0.25, np.clip(p * 2.5, 0, 1))
     return np.clip(resize(m, (size, size), anti_aliasing=True, order=1), 0, 1)
 
-def ultrasound_phantom(size: int = 128, seed=0) -> np.ndarray:
+def ultrasound_phantom(
+    size: int = 128,  # side length in pixels (int >= 16)
+    seed=0,  # seed of the tissue texture: None, int >= 0 or a numpy Generator (`as_generator`)
+) -> np.ndarray:
     "B-mode-like phantom: textured tissue, two anechoic cysts and a bright (shadow-casting) reflector, in [0, 1]."
     if not isinstance(size, (int, np.integer)) or size < 16:
         raise MedfairInputError("size", f"must be an int >= 16, got {size!r}")
@@ -52,17 +59,17 @@ STRENGTHS = ("mild", "moderate", "aggressive")
 @dataclass(frozen=True)
 class IntRange:
     "Inclusive integer range for sampling a parameter."
-    lo: int
-    hi: int
+    lo: int  # smallest value drawn
+    hi: int  # largest value drawn (inclusive)
 
 @dataclass
 class AugRecord:
     "What one operation did: name, modality, strength, sampled parameters and input/output statistics."
-    op: str
-    modality: str
-    strength: str | None
-    params: dict
-    stats: dict = field(default_factory=dict)
+    op: str  # registered operation name (a key of `OPS`)
+    modality: str  # 'xray', 'ct', 'mri', 'ultrasound' or 'any' (geometric)
+    strength: str | None  # 'mild', 'moderate' or 'aggressive' the parameters were drawn at; None if not sampled
+    params: dict  # the exact keyword arguments the operation was called with (seed included for noise ops)
+    stats: dict = field(default_factory=dict)  # {'in': ..., 'out': ...} mean/std/min/max of the image before and after
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d: dict) -> "AugRecord": return cls(**d)
@@ -70,33 +77,46 @@ class AugRecord:
 @dataclass
 class AugResult:
     "Augmented image (and masks, or None) plus one `AugRecord` per operation applied."
-    image: np.ndarray
-    masks: np.ndarray | None
-    records: list
+    image: np.ndarray  # augmented image (H, W), in the input's float dtype (float64 for integer input)
+    masks: np.ndarray | None  # transformed masks (C, H, W) or None when none were given
+    records: list  # one `AugRecord` per operation, in the order applied
 
 @dataclass
 class AugOp:
-    name: str
-    modality: str
-    apply: Callable
-    ranges: dict
-    stochastic: bool = False
-    sampler: Callable | None = None
+    name: str  # operation name, its key in `OPS`
+    modality: str  # 'xray', 'ct', 'mri', 'ultrasound' or 'any'
+    apply: Callable  # fn(image, masks, **params) -> (image, masks)
+    ranges: dict  # {strength: {param: (lo, hi) float range or IntRange}} sampled uniformly
+    stochastic: bool = False  # True: the operation draws noise and gets a per-call `seed` parameter
+    sampler: Callable | None = None  # fn(rng, strength, shape, fixed) -> params, used instead of `ranges`; None: `ranges`
     domain: str = "unit"   # 'unit': expects [0, 1]; 'nonneg': >= 0
 
 OPS: dict[str, AugOp] = {}
 
-def register_augmentation(name, modality, ranges, stochastic=False, sampler=None, domain="unit"):
+def register_augmentation(
+    name,  # operation name, its key in `OPS` and in records
+    modality,  # 'xray', 'ct', 'mri', 'ultrasound' or 'any'
+    ranges,  # {strength: {param: (lo, hi) float range or IntRange}} for every strength in `STRENGTHS`
+    stochastic=False,  # True: the operation draws noise and takes a `seed` parameter, sampled per call
+    sampler=None,  # fn(rng, strength, shape, fixed) -> params replacing `ranges` (structured parameters); None: `ranges`
+    domain="unit",  # input intensities the operation expects: 'unit' [0, 1] or 'nonneg' >= 0
+):
     def deco(fn):
         OPS[name] = AugOp(name, modality, fn, ranges, stochastic, sampler, domain)
         return fn
     return deco
 
-def check_strength(strength):
+def check_strength(
+    strength,  # must be one of `STRENGTHS`: 'mild', 'moderate', 'aggressive'
+):
     if strength not in STRENGTHS:
         raise MedfairInputError("strength", f"must be one of {STRENGTHS}, got {strength!r}")
 
-def check_image(image, domain="unit", name="image") -> np.ndarray:
+def check_image(
+    image,  # finite numeric 2-D array of at least 8 x 8 pixels
+    domain="unit",  # required range: 'unit' [0, 1], 'nonneg' >= 0; anything else: no range check
+    name="image",  # argument name quoted in the error message
+) -> np.ndarray:
     a = np.asarray(image)
     if a.ndim != 2 or min(a.shape) < 8:
         raise MedfairInputError(name, f"expected a 2-D array of at least 8x8 pixels, got shape {a.shape}")
@@ -116,7 +136,13 @@ def _sample_ranges(rng, ranges: dict) -> dict:
         else: out[k] = float(rng.uniform(r[0], r[1]))
     return out
 
-def sample_params(op: str, strength: str = "moderate", seed=None, shape=(128, 128), **fixed) -> dict:
+def sample_params(
+    op: str,  # registered operation name (a key of `OPS`)
+    strength: str = "moderate",  # 'mild', 'moderate' or 'aggressive': which per-strength ranges are drawn from
+    seed=None,  # None, int >= 0 or a numpy Generator (used as is, so consecutive calls continue one stream)
+    shape=(128, 128),  # (H, W) of the image, passed to custom samplers
+    **fixed,  # parameters to fix instead of sampling (unknown names raise); `anatomy` goes to the geometric sampler
+) -> dict:
     "Sample the parameters of operation `op` at `strength` from `seed` (a Generator is used as is); `fixed` overrides."
     if op not in OPS: raise MedfairInputError("op", f"unknown operation {op!r}; known: {sorted(OPS)}")
     check_strength(strength)
