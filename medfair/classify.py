@@ -42,13 +42,19 @@ class _GradReverse(torch.autograd.Function):
     def backward(ctx, grad):
         return -ctx.strength * grad, None
 
-def grad_reverse(x: torch.Tensor, strength: float = 1.0) -> torch.Tensor:
+def grad_reverse(
+    x: torch.Tensor,  # any tensor; passed through unchanged
+    strength: float = 1.0,  # λ: the backward gradient is multiplied by −λ (0 blocks it)
+) -> torch.Tensor:
     "Identity forward; multiplies the gradient by `-strength` backward."
     return _GradReverse.apply(x, strength)
 
 class GradientReversal(nn.Module):
     "Gradient reversal layer with a settable `strength` (λ >= 0)."
-    def __init__(self, strength: float = 1.0):
+    def __init__(
+        self,
+        strength: float = 1.0,  # initial λ, a finite number >= 0; settable later through `.strength`
+    ):
         super().__init__(); self.strength = strength
     @property
     def strength(self) -> float: return self._strength
@@ -56,12 +62,20 @@ class GradientReversal(nn.Module):
     def strength(self, v: float):
         if not (isinstance(v, (int, float)) and np.isfinite(v) and v >= 0): raise MedfairInputError("strength", f"must be a finite number >= 0, got {v!r}")
         self._strength = float(v)
-    def forward(self, x): return grad_reverse(x, self._strength)
+    def forward(
+        self,
+        x,  # tensor (e.g. B×F features): identity forward, gradient × −strength backward
+    ): return grad_reverse(x, self._strength)
     def extra_repr(self): return f"strength={self._strength:g}"
 
 GRL_SCHEDULES = ("constant", "linear", "dann")
 
-def grl_schedule(progress: float, max_strength: float = 1.0, kind: str = "dann", gamma: float = 10.0) -> float:
+def grl_schedule(
+    progress: float,  # fraction of training done, clipped to [0, 1]
+    max_strength: float = 1.0,  # strength at progress 1 ('constant': at every progress)
+    kind: str = "dann",  # one of GRL_SCHEDULES: 'constant', 'linear' or 'dann'
+    gamma: float = 10.0,  # steepness of the 'dann' ramp (larger: reaches max_strength sooner)
+) -> float:
     "Reversal strength at training `progress` in [0, 1]: 'constant', 'linear' ramp, or the 'dann' ramp 2/(1+e^(-γp)) - 1."
     if kind not in GRL_SCHEDULES: raise MedfairInputError("kind", f"must be one of {GRL_SCHEDULES}, got {kind!r}")
     p = min(max(float(progress), 0.0), 1.0)
@@ -76,7 +90,13 @@ _HEAD = {"resnet18": "fc", "resnet50": "fc", "densenet121": "classifier", "effic
 
 class SmallCNN(nn.Module):
     "A small CNN for CPU lessons: `n_blocks` × (3×3 conv, GroupNorm, SiLU, 2× max-pool), widths doubling from `width`, global average pool."
-    def __init__(self, in_channels: int = 1, width: int = 16, n_blocks: int = 4, max_width: int = 128):
+    def __init__(
+        self,
+        in_channels: int = 1,  # channels of the input images
+        width: int = 16,  # channels of the first block (>= 1), doubled by each further block
+        n_blocks: int = 4,  # conv blocks (>= 1), each halving the resolution
+        max_width: int = 128,  # cap on the channels of any block (= the feature width once reached)
+    ):
         super().__init__()
         if n_blocks < 1: raise MedfairInputError("n_blocks", f"must be >= 1, got {n_blocks}")
         if width < 1: raise MedfairInputError("width", f"must be >= 1, got {width}")
@@ -89,9 +109,15 @@ class SmallCNN(nn.Module):
             cin = cout
         self.features = nn.Sequential(*layers)
         self.out_features = cin
-    def forward(self, x): return F.adaptive_avg_pool2d(self.features(x), 1).flatten(1)
+    def forward(
+        self,
+        x,  # B×C×H×W images (H, W >= 2**n_blocks) → B×out_features pooled features
+    ): return F.adaptive_avg_pool2d(self.features(x), 1).flatten(1)
 
-def adapt_first_conv(conv: nn.Conv2d, in_channels: int) -> nn.Conv2d:
+def adapt_first_conv(
+    conv: nn.Conv2d,  # the (pretrained) first convolution; left unchanged
+    in_channels: int,  # input channels of the copy (>= 1); equal to conv's: `conv` itself is returned
+) -> nn.Conv2d:
     "A copy of `conv` taking `in_channels` inputs: 1 channel = sum of the weights over input channels; otherwise the mean weight repeated, rescaled to keep the activation scale."
     if in_channels < 1: raise MedfairInputError("in_channels", f"must be >= 1, got {in_channels}")
     if in_channels == conv.in_channels: return conv
@@ -134,7 +160,12 @@ def _check_weights(weights, name: str) -> Path | None:
         raise MedfairInputError("weights", f"file {str(weights)!r} not found. " + _weights_help(name))
     raise MedfairInputError("weights", f"{weights!r} is not a local file. " + _weights_help(name))
 
-def build_backbone(name: str = "small_cnn", in_channels: int = 1, weights: str | Path | None = None, **kw) -> tuple[nn.Module, int]:
+def build_backbone(
+    name: str = "small_cnn",  # one of BACKBONES
+    in_channels: int = 1,  # channels of the input images (the first convolution is adapted to it)
+    weights: str | Path | None = None,  # None: random init; a local state-dict file (torchvision/medfair), never downloaded
+    **kw,  # further arguments of the constructor (SmallCNN or the torchvision model), e.g. width=32
+) -> tuple[nn.Module, int]:
     "Feature extractor `name` (see BACKBONES) for `in_channels` images and its feature width; `weights` = None or a local state-dict file."
     if name not in BACKBONES: raise MedfairInputError("backbone", f"must be one of {BACKBONES}, got {name!r}")
     path = _check_weights(weights, name)
@@ -169,9 +200,20 @@ def build_backbone(name: str = "small_cnn", in_channels: int = 1, weights: str |
 # %% ../nbs/30_classify.ipynb #65405b3c
 class FairMultiTaskClassifier(nn.Module):
     "Backbone + diagnostic head (`n_labels` logits) + optional adversarial group head behind gradient reversal."
-    def __init__(self, n_labels: int = 1, n_groups: int = 2, backbone: str = "small_cnn", in_channels: int = 1,
-                 weights: str | Path | None = None, adversary: bool = False, adv_hidden: int = 64, grl_strength: float = 1.0,
-                 dropout: float = 0.0, normalize: str = "image", **backbone_kw):
+    def __init__(
+        self,
+        n_labels: int = 1,  # diagnostic logits, one per finding (>= 1)
+        n_groups: int = 2,  # classes of the adversarial group head (>= 1)
+        backbone: str = "small_cnn",  # one of BACKBONES
+        in_channels: int = 1,  # channels of the input images
+        weights: str | Path | None = None,  # None: random init; a local state-dict file for the backbone (never downloaded)
+        adversary: bool = False,  # True: add the group head (Linear-SiLU-Linear) behind gradient reversal
+        adv_hidden: int = 64,  # hidden width of the group head
+        grl_strength: float = 1.0,  # initial gradient-reversal strength λ >= 0 (see `set_grl_strength`)
+        dropout: float = 0.0,  # dropout before the diagnostic head, in [0, 1); 0 = none
+        normalize: str = "image",  # 'image': z-score each image inside `forward`; 'none': feed images as given
+        **backbone_kw,  # further arguments of `build_backbone` (e.g. width for small_cnn)
+    ):
         super().__init__()
         if not (isinstance(n_labels, (int, np.integer)) and n_labels >= 1): raise MedfairInputError("n_labels", f"must be an integer >= 1, got {n_labels!r}")
         if not (isinstance(n_groups, (int, np.integer)) and n_groups >= 1): raise MedfairInputError("n_groups", f"must be an integer >= 1, got {n_groups!r}")
@@ -184,9 +226,15 @@ class FairMultiTaskClassifier(nn.Module):
         self.adversary = (nn.Sequential(nn.Linear(self.n_features, adv_hidden), nn.SiLU(), nn.Linear(adv_hidden, n_groups))
                           if adversary else None)
 
-    def set_grl_strength(self, strength: float): self.grl.strength = strength
+    def set_grl_strength(
+        self,
+        strength: float,  # new gradient-reversal λ, a finite number >= 0 (0 cuts the adversary's gradient off)
+    ): self.grl.strength = strength
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(
+        self,
+        x: torch.Tensor,  # B×C×H×W → {'logits': B×n_labels, 'features': B×F, 'group_logits' (adversary only)}
+    ) -> dict[str, torch.Tensor]:
         if x.ndim != 4: raise MedfairInputError("x", f"expected B×C×H×W, got shape {tuple(x.shape)}")
         if self.normalize == "image":
             x = zscore_images(x)
@@ -203,8 +251,14 @@ def _masked_gap(rates: torch.Tensor, defined: torch.Tensor) -> torch.Tensor:
     lo = torch.where(defined, rates, torch.full_like(rates, big)).amin(0)
     return torch.where(defined.sum(0) >= 2, hi - lo, torch.zeros_like(hi))
 
-def soft_group_rates(logits: torch.Tensor, y: torch.Tensor, groups: torch.Tensor, n_groups: int | None = None,
-                     threshold: float = 0.5, temperature: float = 1.0) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+def soft_group_rates(
+    logits: torch.Tensor,  # (B,) or (B, L) diagnostic logits
+    y: torch.Tensor,  # 0/1 targets of the same shape; NaN = missing (left out of every rate)
+    groups: torch.Tensor,  # (B,) integer group indices in [0, n_groups)
+    n_groups: int | None = None,  # G, rows of the result; None: max(groups) + 1
+    threshold: float = 0.5,  # decision threshold on the probability, in (0, 1)
+    temperature: float = 1.0,  # > 0, softness of the decision step in logit units (-> 0: hard decisions)
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Differentiable per-group rates of soft decisions σ((z − logit threshold)/temperature).
 
     `logits`, `y`: (B,) or (B, L) (NaN in `y` = missing); `groups`: (B,) integers in [0, n_groups).
@@ -232,8 +286,15 @@ def soft_group_rates(logits: torch.Tensor, y: torch.Tensor, groups: torch.Tensor
     return {"selection": rate(soft * okf, okf), "tpr": rate(soft * y0 * okf, y0 * okf),
             "fpr": rate(soft * (1 - y0) * okf, (1 - y0) * okf), "calibration": rate((prob - y0) * okf, okf)}
 
-def fairness_gap(logits, y, groups, kind: str = "eo", n_groups: int | None = None, threshold: float = 0.5,
-                 temperature: float = 1.0) -> torch.Tensor:
+def fairness_gap(
+    logits,  # (B,) or (B, L) diagnostic logits
+    y,  # 0/1 targets of the same shape; NaN = missing
+    groups,  # (B,) integer group indices in [0, n_groups)
+    kind: str = "eo",  # 'dp' (selection-rate gap), 'eo' (larger of the TPR and FPR gaps), 'calibration' (gap of mean p − y)
+    n_groups: int | None = None,  # number of groups G; None: max(groups) + 1
+    threshold: float = 0.5,  # decision threshold on the probability, in (0, 1)
+    temperature: float = 1.0,  # > 0, softness of the decision step in logit units
+) -> torch.Tensor:
     "Differentiable group gap `kind` ('dp', 'eo', 'calibration'), averaged over labels; 0 when fewer than two groups are present."
     if kind not in FAIRNESS_TERMS[1:]: raise MedfairInputError("kind", f"must be one of {FAIRNESS_TERMS[1:]}, got {kind!r}")
     r = soft_group_rates(logits, y, groups, n_groups, threshold, temperature)
@@ -247,9 +308,17 @@ FAIRNESS_TERMS = ("none", "dp", "eo", "calibration")
 # %% ../nbs/30_classify.ipynb #85242185
 class FairMultiTaskLoss(nn.Module):
     "Diagnostic BCE (optionally GroupDRO-weighted) + `lambda_adv` × adversary CE + `lambda_fair` × soft fairness gap."
-    def __init__(self, n_groups: int = 2, fairness: str = "none", lambda_fair: float = 0.0, lambda_adv: float = 0.0,
-                 dro_eta: float = 0.0, pos_weight: torch.Tensor | Sequence[float] | None = None, threshold: float = 0.5,
-                 temperature: float = 1.0):
+    def __init__(
+        self,
+        n_groups: int = 2,  # number of groups G (>= 1): valid group indices and the size of the GroupDRO weights `q`
+        fairness: str = "none",  # one of FAIRNESS_TERMS: 'none', 'dp', 'eo' or 'calibration' (see `fairness_gap`)
+        lambda_fair: float = 0.0,  # weight (>= 0) of the soft fairness gap; 0 = off
+        lambda_adv: float = 0.0,  # weight (>= 0) of the adversary's group cross-entropy; 0 = off
+        dro_eta: float = 0.0,  # GroupDRO step size (>= 0) of the exponentiated group weights; 0 = plain mean BCE
+        pos_weight: torch.Tensor | Sequence[float] | None = None,  # (L,) BCE weight of positives per label; None = 1
+        threshold: float = 0.5,  # decision threshold of the fairness term's soft decisions, in (0, 1)
+        temperature: float = 1.0,  # softness (> 0) of the fairness term's soft decisions
+    ):
         super().__init__()
         if fairness not in FAIRNESS_TERMS: raise MedfairInputError("fairness", f"must be one of {FAIRNESS_TERMS}, got {fairness!r}")
         if not (isinstance(n_groups, (int, np.integer)) and n_groups >= 1): raise MedfairInputError("n_groups", f"must be an integer >= 1, got {n_groups!r}")
@@ -261,7 +330,12 @@ class FairMultiTaskLoss(nn.Module):
         self.register_buffer("q", torch.full((self.n_groups,), 1.0 / self.n_groups))     # GroupDRO weights, persist across steps
         self.last: dict = {}
 
-    def forward(self, out: dict | torch.Tensor, y: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        out: dict | torch.Tensor,  # model output: dict with 'logits' (and 'group_logits' for the adversary), or a logits tensor
+        y: torch.Tensor,  # (B,) or (B, L) 0/1 targets; NaN = missing (no loss)
+        groups: torch.Tensor | None = None,  # (B,) group indices in [0, n_groups); required when a group term is on
+    ) -> torch.Tensor:
         logits = (out["logits"] if isinstance(out, dict) else out).float()
         if logits.ndim == 1: logits = logits[:, None]
         y = torch.as_tensor(y, device=logits.device, dtype=torch.float32)
@@ -305,7 +379,10 @@ class FairMultiTaskLoss(nn.Module):
         return loss
 
 # %% ../nbs/30_classify.ipynb #a1f6e9af
-def balanced_weights(groups, labels=None) -> np.ndarray:
+def balanced_weights(
+    groups,  # (N,) group of each sample (any values, compared as strings)
+    labels=None,  # (N,) label of each sample: balance group × label cells; None: groups only
+) -> np.ndarray:
     "Per-sample weights 1/|cell| (cell = group, or group × label when `labels` is given), normalised to sum to len(groups)."
     g = pd.Series(np.asarray(groups).astype(str))
     if len(g) == 0: raise MedfairInputError("groups", "is empty")
@@ -314,7 +391,12 @@ def balanced_weights(groups, labels=None) -> np.ndarray:
     w = 1.0 / key.map(key.value_counts()).to_numpy(float)
     return w * len(w) / w.sum()
 
-def balanced_sampler(groups, labels=None, num_samples: int | None = None, seed: int = 0) -> WeightedRandomSampler:
+def balanced_sampler(
+    groups,  # (N,) group of each sample (any values, compared as strings)
+    labels=None,  # (N,) label of each sample: balance group × label cells; None: groups only
+    num_samples: int | None = None,  # draws per pass; None: len(groups)
+    seed: int = 0,  # seed of the sampler's own generator
+) -> WeightedRandomSampler:
     "A seeded `WeightedRandomSampler` (with replacement) giving each group (× label) cell the same expected share."
     w = balanced_weights(groups, labels)
     return WeightedRandomSampler(torch.as_tensor(w, dtype=torch.double), num_samples or len(w), replacement=True,
@@ -351,21 +433,26 @@ class _Resized(Dataset):
 @dataclass
 class ClassifierResult:
     "What `train_classifier` returns: the selected model, the history, and validation/test predictions with metadata."
-    model: nn.Module
-    history: pd.DataFrame
+    model: nn.Module  # the selected FairMultiTaskClassifier (best validation epoch), in eval mode
+    history: pd.DataFrame  # one row per epoch: train losses and validation metrics (Trainer.fit)
     predictions: pd.DataFrame          # test set: meta columns, observed labels, score_<label> (and score_<label>_cal, pred_<label>)
-    val_predictions: pd.DataFrame
-    labels: list
-    group: str
-    group_names: list
-    best_epoch: int | None
-    config: dict = field(default_factory=dict)
-    calibrators: dict = field(default_factory=dict)
-    thresholds: dict = field(default_factory=dict)
-    trainer: Any = None
+    val_predictions: pd.DataFrame  # validation set, same columns (score_<label>_cal where calibrated); post_hoc is fit on it
+    labels: list  # the findings trained, in logit order
+    group: str  # metadata column of the mitigation and the per-group validation
+    group_names: list  # sorted group values; position = group index the loss and the adversary see
+    best_epoch: int | None  # 1-based epoch of the selected weights; None: no epoch was selected (last weights kept)
+    config: dict = field(default_factory=dict)  # the run's settings: method, labels, group, sizes, seed, device, ...
+    calibrators: dict = field(default_factory=dict)  # finding -> per-group Platt scaler fit on validation (post_hoc)
+    thresholds: dict = field(default_factory=dict)  # finding -> per-group thresholds fit on validation (post_hoc)
+    trainer: Any = None  # the training engine (Trainer), with its logs and best state
 
-    def audit_inputs(self, label: str | None = None, groups: Sequence[str] | None = None, calibrated: bool = False,
-                     split: str = "test") -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    def audit_inputs(
+        self,
+        label: str | None = None,  # a trained finding; None: the first
+        groups: Sequence[str] | None = None,  # metadata columns to audit by; None: [group]
+        calibrated: bool = False,  # True: the per-group Platt-calibrated scores (score_<label>_cal)
+        split: str = "test",  # 'test' or 'val' (any other value reads the validation predictions)
+    ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         "(y_true, y_score, groups DataFrame) for `medfair.audit.audit`, rows with a missing label dropped."
         label = label or self.labels[0]
         if label not in self.labels: raise MedfairInputError("label", f"{label!r} was not trained; labels: {self.labels}")
@@ -375,7 +462,13 @@ class ClassifierResult:
         d = df[df[label].notna()]
         return d[label].to_numpy(int), d[col].to_numpy(float), d[list(groups or [self.group])].astype(str).reset_index(drop=True)
 
-    def audit(self, label: str | None = None, groups: Sequence[str] | None = None, calibrated: bool = False, **kw):
+    def audit(
+        self,
+        label: str | None = None,  # a trained finding; None: the first
+        groups: Sequence[str] | None = None,  # metadata columns to audit by; None: [group]
+        calibrated: bool = False,  # True: audit the per-group Platt-calibrated scores
+        **kw,  # options of `medfair.audit.audit` (n_boot, threshold, seed, ...)
+    ):
         "`medfair.audit.audit` of the test predictions (keyword arguments go to `audit`)."
         from medfair.audit import audit
         return audit(*self.audit_inputs(label, groups, calibrated), **kw)
@@ -393,7 +486,12 @@ def _mean_auroc(Y, S) -> float:
     return float(np.mean(v)) if v else float("nan")
 
 @torch.no_grad()
-def predict(model: nn.Module, loader: DataLoader, device, group: str | None = None) -> dict:
+def predict(
+    model: nn.Module,  # a classifier returning a dict with 'logits' (B×L), e.g. FairMultiTaskClassifier
+    loader: DataLoader,  # batches with 'image', 'labels', 'index' and 'groups' (as CXRDataset items give)
+    device,  # torch device (or its name) the images are moved to
+    group: str | None = None,  # key of batch['groups'] whose values are collected; None: no group names
+) -> dict:
     "Sigmoid scores (N, L), labels (N, L), dataset indices and group names of every item in `loader`."
     model.eval()
     S, Y, I, G = [], [], [], []
@@ -403,7 +501,9 @@ def predict(model: nn.Module, loader: DataLoader, device, group: str | None = No
         I.append(torch.as_tensor(b["index"])); G += list(b["groups"][group]) if group else []
     return dict(scores=torch.cat(S).numpy(), labels=torch.cat(Y).numpy(), index=torch.cat(I).numpy(), groups=np.asarray(G, dtype=object))
 
-def make_evaluate_fn(group: str):
+def make_evaluate_fn(
+    group: str,  # key of batch['groups'] (metadata column) the AUROC is stratified by
+):
     "An `evaluate_fn(model, loader, device)` for the engine: 'auroc', 'auroc/<group>=<g>' per group, 'worst_group', 'n_groups'."
     def evaluate(model, loader, device) -> dict:
         p = predict(model, loader, device, group)

@@ -42,7 +42,13 @@ def _norm(kind: str, ch: int) -> nn.Module:
 
 class ConvBlock(nn.Sequential):
     "Two 3×3 convolutions, each followed by normalisation and SiLU, with optional spatial dropout."
-    def __init__(self, cin: int, cout: int, norm: str = "group", dropout: float = 0.0):
+    def __init__(
+        self,
+        cin: int,  # input channels
+        cout: int,  # output channels of both convolutions
+        norm: str = "group",  # normalisation: 'group' (GroupNorm, ≤ 8 groups), 'batch' or 'instance'
+        dropout: float = 0.0,  # Dropout2d probability after the first convolution; 0 = none
+    ):
         layers = [nn.Conv2d(cin, cout, 3, padding=1, bias=False), _norm(norm, cout), nn.SiLU(inplace=True)]
         if dropout: layers.append(nn.Dropout2d(dropout))
         layers += [nn.Conv2d(cout, cout, 3, padding=1, bias=False), _norm(norm, cout), nn.SiLU(inplace=True)]
@@ -50,8 +56,16 @@ class ConvBlock(nn.Sequential):
 
 class FairUNet(nn.Module):
     "U-Net for `in_channels` images → `n_classes` logits (background included), configurable depth/width/norm/dropout."
-    def __init__(self, in_channels: int = 1, n_classes: int = 4, base_channels: int = 16, depth: int = 4,
-                 norm: str = "group", dropout: float = 0.0, return_features: bool = False):
+    def __init__(
+        self,
+        in_channels: int = 1,  # channels of the input images
+        n_classes: int = 4,  # output logit channels, background included (4 for CLASSES)
+        base_channels: int = 16,  # channels at full resolution (>= 1), doubled at each level down
+        depth: int = 4,  # 2× down-sampling levels (>= 1); inputs are padded to a multiple of 2**depth
+        norm: str = "group",  # normalisation of every ConvBlock: 'group', 'batch' or 'instance'
+        dropout: float = 0.0,  # Dropout2d probability in the two deepest encoder blocks; 0 = none
+        return_features: bool = False,  # True: `forward` returns (logits, bottleneck features)
+    ):
         super().__init__()
         if depth < 1: raise MedfairInputError("depth", f"must be >= 1, got {depth}")
         if base_channels < 1: raise MedfairInputError("base_channels", f"must be >= 1, got {base_channels}")
@@ -65,7 +79,10 @@ class FairUNet(nn.Module):
         self.dec = nn.ModuleList(ConvBlock(2 * chs[i], chs[i], norm) for i in reversed(range(depth)))
         self.head = nn.Conv2d(chs[0], n_classes, 1)
 
-    def forward(self, x: torch.Tensor):
+    def forward(
+        self,
+        x: torch.Tensor,  # B×C×H×W images, any H and W (replicate-padded inside, logits cropped back to H×W)
+    ):
         if x.ndim != 4: raise MedfairInputError("x", f"expected B×C×H×W, got shape {tuple(x.shape)}")
         h, w = x.shape[-2:]
         m = 2 ** self.depth
@@ -80,7 +97,12 @@ class FairUNet(nn.Module):
         return (logits, bottleneck) if self.return_features else logits
 
 # %% ../nbs/21_segment.ipynb #81dd4027
-def soft_dice_per_image(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0, include_background: bool = False) -> torch.Tensor:
+def soft_dice_per_image(
+    logits: torch.Tensor,  # B×K×H×W class logits
+    target: torch.Tensor,  # B×H×W integer label map (values in [0, K))
+    eps: float = 1.0,  # smoothing: an absent class predicted absent scores ≈ 1
+    include_background: bool = False,  # True: keep class 0 (B×K); False: B×(K−1)
+) -> torch.Tensor:
     """Soft Dice per image and class from logits (B×K×H×W) and an integer label map (B×H×W) → B×K' tensor.
 
     `eps` smooths empty structures: an absent class predicted absent scores ≈ 1."""
@@ -97,8 +119,14 @@ def soft_dice_per_image(logits: torch.Tensor, target: torch.Tensor, eps: float =
 
 class FairnessAwareSegmentationLoss(nn.Module):
     "Soft Dice + CE, plus a group-variance fairness term (`lambda_fair`) and/or GroupDRO-style group reweighting (`dro_eta`)."
-    def __init__(self, dice_weight: float = 1.0, ce_weight: float = 1.0, lambda_fair: float = 0.0, dro_eta: float = 0.0,
-                 class_weights: torch.Tensor | None = None):
+    def __init__(
+        self,
+        dice_weight: float = 1.0,  # weight (>= 0) of 1 − mean soft foreground Dice per image
+        ce_weight: float = 1.0,  # weight (>= 0) of the per-image mean pixel cross-entropy
+        lambda_fair: float = 0.0,  # weight (>= 0) of the variance of the group mean soft Dice across the batch's groups; 0 = off
+        dro_eta: float = 0.0,  # >= 0: group losses weighted by softmax(dro_eta × group loss); 0 = plain mean over images
+        class_weights: torch.Tensor | None = None,  # (K,) cross-entropy weight per class; None = equal
+    ):
         super().__init__()
         for n, v in dict(dice_weight=dice_weight, ce_weight=ce_weight, lambda_fair=lambda_fair, dro_eta=dro_eta).items():
             if v < 0: raise MedfairInputError(n, f"must be >= 0, got {v}")
@@ -106,7 +134,12 @@ class FairnessAwareSegmentationLoss(nn.Module):
         self.register_buffer("class_weights", class_weights if class_weights is not None else None)
         self.last: dict = {}
 
-    def forward(self, logits: torch.Tensor, target: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        logits: torch.Tensor,  # B×K×H×W class logits
+        target: torch.Tensor,  # B×H×W integer label map
+        groups: torch.Tensor | None = None,  # (B,) group codes (any values); None: no fairness term and no reweighting
+    ) -> torch.Tensor:
         dice = soft_dice_per_image(logits, target)                            # B×(K-1)
         ce = F.cross_entropy(logits.float(), target.long(), weight=self.class_weights, reduction="none").mean((1, 2))  # B
         per_image = self.dice_weight * (1 - dice.mean(1)) + self.ce_weight * ce
@@ -173,7 +206,10 @@ def masks_to_labelmap(
     return channels_to_labelmap(masks, [CLASSES.index(o) for o in organs], [organs.index(o) for o in priority])
 
 # %% ../nbs/21_segment.ipynb #5686d247
-def labelmap_to_masks(labelmap, structures: Sequence[str] = tuple(STRUCTURES)):
+def labelmap_to_masks(
+    labelmap,  # integer label map (…, H, W), NumPy or torch (labels as in CLASSES)
+    structures: Sequence[str] = tuple(STRUCTURES),  # names in STRUCTURES, in the order of the output channels
+):
     "Boolean masks (…, S, H, W) of `structures` (names in `STRUCTURES`, e.g. 'lungs' = left ∪ right) from a label map (…, H, W)."
     bad = [s for s in structures if s not in STRUCTURES]
     if bad: raise MedfairInputError("structures", f"unknown {bad}; known: {list(STRUCTURES)}")
@@ -183,7 +219,11 @@ def labelmap_to_masks(labelmap, structures: Sequence[str] = tuple(STRUCTURES)):
     return np.stack([np.isin(lm, STRUCTURES[s]) for s in structures], -3)
 
 # %% ../nbs/21_segment.ipynb #f005c721
-def hard_dice_per_image(pred, target, structures: Sequence[str] = tuple(STRUCTURES)) -> torch.Tensor:
+def hard_dice_per_image(
+    pred,  # predicted label maps B×H×W, NumPy or torch
+    target,  # ground-truth label maps of the same shape and kind
+    structures: Sequence[str] = tuple(STRUCTURES),  # names in STRUCTURES, one output column each
+) -> torch.Tensor:
     "Dice of hard label maps per image and structure (B×S); both empty scores 1 (medfair.metrics' default empty policy)."
     return dice_coefficient(labelmap_to_masks(pred, structures), labelmap_to_masks(target, structures), axes=(-2, -1))
 
@@ -191,7 +231,12 @@ def hard_dice_per_image(pred, target, structures: Sequence[str] = tuple(STRUCTUR
 def _logits(out): return out[0] if isinstance(out, (tuple, list)) else out
 
 @torch.no_grad()
-def predict_labelmaps(model: nn.Module, images, batch_size: int = 32, device="auto") -> np.ndarray:
+def predict_labelmaps(
+    model: nn.Module,  # segmentation net returning B×K×H×W logits (or (logits, features)); its mode is restored afterwards
+    images,  # (N, H, W) or (N, 1, H, W) images, NumPy or torch
+    batch_size: int = 32,  # images per forward pass
+    device="auto",  # 'auto', 'cpu', 'cuda[:k]' or a torch.device; used only when `model` has no parameters (else its own device)
+) -> np.ndarray:
     "Hard label maps (N, H, W) int64 of `model` on `images` (N, H, W) or (N, 1, H, W), in eval mode, in fp32."
     dev = resolve_device(device) if isinstance(device, str) else device
     x = torch.as_tensor(np.asarray(images, np.float32) if not torch.is_tensor(images) else images, dtype=torch.float32)
@@ -239,12 +284,17 @@ def _as_labelmaps(pred, n_classes: int = len(CLASSES)) -> np.ndarray:
     raise MedfairInputError("predictions", f"expected label maps (N,H,W) int, organ masks (N,{len(ORGANS)},H,W) bool or scores (N,{n_classes},H,W) float; got {p.dtype} {p.shape}")
 
 # %% ../nbs/21_segment.ipynb #d02fcffb
-def add_device_column(meta: pd.DataFrame) -> pd.DataFrame:
+def add_device_column(
+    meta: pd.DataFrame,  # per-image metadata; 'device' is made from its 'manufacturer' and 'model' columns when both exist
+) -> pd.DataFrame:
     "`meta` with a 'device' column (manufacturer + model) when it has none."
     if "device" in meta or not {"manufacturer", "model"} <= set(meta.columns): return meta
     return meta.assign(device=meta["manufacturer"].astype(str) + " " + meta["model"].astype(str))
 
-def pixel_spacings(meta: pd.DataFrame, n: int) -> np.ndarray | None:
+def pixel_spacings(
+    meta: pd.DataFrame,  # per-image metadata: 'pixel_spacing' (mm, rows; columns too unless 'pixel_spacing_col' is given)
+    n: int,  # the number of images; `meta` must have as many rows
+) -> np.ndarray | None:
     "(N, 2) row/column spacings in mm from meta 'pixel_spacing' (and 'pixel_spacing_col' when present); None when absent."
     if "pixel_spacing" not in meta: return None
     r = pd.to_numeric(meta["pixel_spacing"], errors="coerce").to_numpy(float)
@@ -266,16 +316,24 @@ class SegmentationEvaluation:
     metrics: pd.DataFrame        # tidy: structure, group_col, group, metric, estimate, ci_low, ci_high, n
     disparities: pd.DataFrame    # structure, group_col, metric, stat (gap/ratio/std/ser/es_score...), estimate, ci_low, ci_high, ...
     tests: pd.DataFrame          # pairwise Mann-Whitney tests (Holm-corrected within each structure)
-    config: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)  # settings: n_images, structures, group_cols, metrics, distance_unit, ...
     pairwise: pd.DataFrame | None = None  # structure + medfair.resampling.PAIRWISE_COLUMNS: group_col, metric, group_a, group_b, difference a − b, ratio a / b, CIs, p_value, p_adj (Holm within each structure)
 
-    def mean(self, structure: str = "lungs", metric: str = "dice") -> float:
+    def mean(
+        self,
+        structure: str = "lungs",  # an evaluated structure (name in STRUCTURES)
+        metric: str = "dice",  # an evaluated metric: 'dice', 'iou', 'hd95', 'assd', ...
+    ) -> float:
         "Overall mean of `metric` for `structure` over the evaluated images."
         d = self.metrics[(self.metrics.structure == structure) & (self.metrics.group_col == "overall") & (self.metrics.metric == metric)]
         if not len(d): raise MedfairInputError("structure", f"no {metric!r} for {structure!r}; have {sorted(self.metrics.structure.unique())}")
         return float(d.estimate.iloc[0])
 
-    def table(self, structure: str = "lungs", metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    def table(
+        self,
+        structure: str = "lungs",  # an evaluated structure (name in STRUCTURES)
+        metrics: Sequence[str] | None = None,  # evaluated metrics to show; None: all
+    ) -> pd.DataFrame:
         "Wide table for `structure`: one row per group, '<metric>', '<metric>_lo', '<metric>_hi' columns."
         d = self.metrics[self.metrics.structure == structure]
         if metrics is not None: d = d[d.metric.isin(metrics)]
@@ -284,7 +342,12 @@ class SegmentationEvaluation:
         order = [c for m in dict.fromkeys(d.metric) for c in (m, f"{m}_lo", f"{m}_hi")]
         return w[order].reset_index()
 
-    def differences(self, structure: str = "lungs", metric: str = "dice", group_col: str | None = None) -> pd.DataFrame:
+    def differences(
+        self,
+        structure: str = "lungs",  # an evaluated structure (name in STRUCTURES)
+        metric: str = "dice",  # an evaluated metric
+        group_col: str | None = None,  # keep only the pairs of this group column; None: all
+    ) -> pd.DataFrame:
         "Signed pairwise differences (a − b) and ratios (a / b) of `metric`'s group means for `structure`, with CIs and corrected p-values."
         from medfair.resampling import PAIRWISE_COLUMNS
         if self.pairwise is None: return pd.DataFrame(columns=["structure", *PAIRWISE_COLUMNS])
@@ -292,7 +355,11 @@ class SegmentationEvaluation:
         if group_col is not None: d = d[d.group_col == group_col]
         return d.reset_index(drop=True)
 
-    def fairness(self, structure: str = "lungs", metric: str = "dice") -> pd.DataFrame:
+    def fairness(
+        self,
+        structure: str = "lungs",  # an evaluated structure (name in STRUCTURES)
+        metric: str = "dice",  # an evaluated metric
+    ) -> pd.DataFrame:
         "Disparity summaries (gap, ratio, std, SER, equity-scaled score) of `metric` for `structure`, one row per group column."
         d = self.disparities[(self.disparities.structure == structure) & (self.disparities.metric == metric)]
         w = d.pivot_table(index="group_col", columns="stat", values=["estimate", "ci_low", "ci_high"], sort=False)
@@ -307,10 +374,24 @@ class SegmentationEvaluation:
                                disparities=recs(self.disparities), tests=recs(self.tests)))
 
 # %% ../nbs/21_segment.ipynb #002f1c71
-def evaluate_segmentation_fairness(model_or_predictions, data, *, indices=None, group_cols: Sequence[str] = SEG_GROUP_COLS,
-                                   structures: Sequence[str] = tuple(STRUCTURES), metrics: Sequence[str] = ("dice", "iou", "hd95", "assd"),
-                                   spacing="meta", policy=None, n_boot: int = 1000, method: str = "percentile", alpha: float = 0.05,
-                                   seed=0, correction: str = "holm", batch_size: int = 32, device="auto") -> SegmentationEvaluation:
+def evaluate_segmentation_fairness(
+    model_or_predictions,  # a model, or predictions: label maps (N,H,W), organ masks (N,3,H,W) or scores (N,4,H,W)
+    data,  # a Cohort, a CXRDataset with masks (or a Subset of one), or a dict with 'images', 'masks' and 'meta'
+    *,
+    indices=None,  # positions within `data` to evaluate; None: all
+    group_cols: Sequence[str] = SEG_GROUP_COLS,  # metadata columns to stratify by ('device' is built from manufacturer + model)
+    structures: Sequence[str] = tuple(STRUCTURES),  # names in STRUCTURES to score
+    metrics: Sequence[str] = ("dice", "iou", "hd95", "assd"),  # per-image metrics to audit ('dice', 'iou', 'hd', 'hd95', 'assd')
+    spacing="meta",  # 'meta': mm from meta 'pixel_spacing' (else pixels); None: pixels; or a spacing / (N, 2) array
+    policy=None,  # `EmptyPolicy` scoring empty masks; None: EmptyPolicy()
+    n_boot: int = 1000,  # bootstrap resamples of every CI
+    method: str = "percentile",  # bootstrap CI method: 'percentile' or 'bca'
+    alpha: float = 0.05,  # 1 − coverage of every CI and the error rate of the corrections
+    seed=0,  # None, int, SeedSequence or Generator: seeds the resamples
+    correction: str = "holm",  # multiple-comparison correction of the pairwise p-values and tests ('holm', 'fdr_bh', ...)
+    batch_size: int = 32,  # images per forward pass when a model is given
+    device="auto",  # device for the model when it has no parameters ('auto', 'cpu', 'cuda[:k]'); else the model's own
+) -> SegmentationEvaluation:
     """Per-image Dice/IoU/HD95/ASSD (in mm, each image at its own pixel spacing) per structure, and per-group means, disparities
     (gap, SER, ...), signed pairwise differences of the group means and tests, with stratified-bootstrap CIs. `model_or_predictions`: a model (run on `data`'s images) or
     predictions for `data` (label maps, per-organ masks or class scores)."""
@@ -352,7 +433,10 @@ def _group_codes(values, device) -> torch.Tensor:
     return torch.tensor([code[str(v)] for v in vals], device=device)
 
 # %% ../nbs/21_segment.ipynb #2806f76f
-def segmentation_loss_fn(loss: nn.Module | None = None, group_key: str | None = "sex") -> Callable:
+def segmentation_loss_fn(
+    loss: nn.Module | None = None,  # a FairnessAwareSegmentationLoss (or one with lambda_fair, dro_eta); None: the default one
+    group_key: str | None = "sex",  # key of batch['groups'] the fairness term and GroupDRO group by; None: no groups
+) -> Callable:
     "`loss_fn(model, batch)` for `Trainer`: label-map target from the batch masks, groups from `batch['groups'][group_key]`."
     loss = loss if loss is not None else FairnessAwareSegmentationLoss()
     def loss_fn(model, batch):
@@ -367,8 +451,11 @@ def segmentation_loss_fn(loss: nn.Module | None = None, group_key: str | None = 
     return loss_fn
 
 # %% ../nbs/21_segment.ipynb #df3dc94b
-def segmentation_evaluate_fn(group_cols: Sequence[str] = ("sex", "age_group", "site"), structure: str = "lungs",
-                             min_group_size: int = 5) -> Callable:
+def segmentation_evaluate_fn(
+    group_cols: Sequence[str] = ("sex", "age_group", "site"),  # keys of batch['groups'] reported per group
+    structure: str = "lungs",  # the structure (name in STRUCTURES) behind 'dice', the per-group keys and 'worst_group'
+    min_group_size: int = 5,  # groups with fewer validation images are left out of 'worst_group'
+) -> Callable:
     """`evaluate_fn(model, loader, device)` for `Trainer`: hard Dice per structure ('dice' = `structure`, 'dice/left_lung', ...),
     per group ('dice/sex=F', ...) and 'worst_group' = the lowest group mean over groups of at least `min_group_size` images."""
     if structure not in STRUCTURES: raise MedfairInputError("structure", f"unknown {structure!r}; known: {list(STRUCTURES)}")
@@ -395,8 +482,11 @@ def segmentation_evaluate_fn(group_cols: Sequence[str] = ("sex", "age_group", "s
     return evaluate
 
 # %% ../nbs/21_segment.ipynb #0acfd320
-def segmentation_batch_transform(ops: Sequence[str] = ("geometric", "xray_exposure", "xray_scatter", "xray_noise"),
-                                 strength: str = "mild", anatomy: str = "chest_xray") -> Callable:
+def segmentation_batch_transform(
+    ops: Sequence[str] = ("geometric", "xray_exposure", "xray_scatter", "xray_noise"),  # names in TORCH_OPS, in order
+    strength: str = "mild",  # 'mild', 'moderate' or 'aggressive'
+    anatomy: str = "chest_xray",  # `Anatomy` or a name in ANATOMIES: which flips 'geometric' may sample
+) -> Callable:
     """`batch_transform(batch, generator)` for `Trainer`: batched torch augmentation on the device, masks moved with the
     geometry; the batch keeps the records (`aug_records`), which the Trainer summarizes once per epoch (`trainer.batch_log`)."""
     ops = [ops] if isinstance(ops, str) else list(ops)
@@ -411,16 +501,16 @@ def segmentation_batch_transform(ops: Sequence[str] = ("geometric", "xray_exposu
 @dataclass(frozen=True)
 class SegmentationPreset:
     "Sizes of one segmentation experiment (cohort, model, training, evaluation)."
-    n_subjects: int = 400
-    image_size: int = 64
-    base_channels: int = 8
-    depth: int = 3
-    epochs: int = 8
-    batch_size: int = 16
-    lr: float = 3e-3
+    n_subjects: int = 400  # subjects of the generated cohort (when `data` is None)
+    image_size: int = 64  # image side in pixels of the generated cohort
+    base_channels: int = 8  # FairUNet channels at full resolution
+    depth: int = 3  # FairUNet down-sampling levels
+    epochs: int = 8  # training epochs
+    batch_size: int = 16  # training batch size
+    lr: float = 3e-3  # peak learning rate (TrainConfig's optimizer and schedule)
     split: tuple = (0.6, 0.2, 0.2)     # train / val / test fractions, stratified on sex and site
-    augment: bool = False
-    n_boot: int = 1000
+    augment: bool = False  # True: batched X-ray augmentation of training batches (`segmentation_batch_transform()`)
+    n_boot: int = 1000  # bootstrap resamples of the test evaluation's CIs
 
 SEGMENTATION_PRESETS = {
     "smoke": SegmentationPreset(n_subjects=40, image_size=32, base_channels=4, depth=2, epochs=2, batch_size=8, n_boot=100),
@@ -432,13 +522,13 @@ SEGMENTATION_PRESETS = {
 @dataclass
 class SegmentationRun:
     "What `train_segmentation` returns: the selected model, the training history, the held-out evaluation and how it was made."
-    model: nn.Module
-    history: pd.DataFrame
-    evaluation: SegmentationEvaluation | None
-    trainer: Trainer
-    splits: dict
-    config: dict
-    data: Any = None
+    model: nn.Module  # the selected FairUNet (best validation epoch), in eval mode
+    history: pd.DataFrame  # one row per epoch: train losses and validation metrics (Trainer.fit)
+    evaluation: SegmentationEvaluation | None  # test-split evaluation; None when evaluate=False or there is no test split
+    trainer: Trainer  # the training engine, with its logs and best state
+    splits: dict  # 'train' / 'val' / 'test' -> cohort row positions; {} when datasets were given
+    config: dict  # the run's settings: preset sizes, preprocess, composition, loss weights, seed, device, best_epoch
+    data: Any = None  # the Cohort trained on; None when datasets were given
 
 # %% ../nbs/21_segment.ipynb #78641bcd
 def _train_indices(meta, pool, female_fraction, train_size, rng):
