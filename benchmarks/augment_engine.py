@@ -2,7 +2,7 @@
 
 The batched augmentation on the CPU used to spread per-image work (one random stream per image, FFTs, warps) over a pool
 of `torch.get_num_threads()` single-threaded workers. medfair now does the same work item by item and lets torch
-parallelise inside each op with its own intra-op threads (`medfair.augment._parallel`). The pool is re-created here
+parallelise inside each op with its own intra-op threads (`medfair.augbatch._parallel`; the engine lived in `medfair.augment` when this was measured). The pool is re-created here
 (`_pool_parallel`) so the comparison can be repeated. Both give identical results (one generator per image, seeded from
 the batch generator), which this script checks before timing.
 
@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-import medfair.augment as A
+import medfair.augbatch as A
 from medfair.core import system_info
 from medfair.segment import segmentation_batch_transform, train_segmentation
 
