@@ -59,8 +59,11 @@ def main() -> int:
         print("Quarto found: building the site with nbdev_docs into _docs/")
         _run([str(BIN / "nbdev_docs")])
         return 0
-    print("Quarto not found: processing notebooks with nbdev_proc_nbs, rendering static HTML with nbconvert into _site/")
-    _run([str(BIN / "nbdev_proc_nbs")])
+    print("Quarto not found: processing notebooks as nbdev_proc_nbs does, rendering static HTML with nbconvert into _site/")
+    # Not the nbdev_proc_nbs command: when Quarto is missing it tries to install it and then runs `pip install -e .[dev]`
+    # with the machine's pip configuration, which can swap the venv's torch for another build. Same steps, without that.
+    _run([str(BIN / "python"), "-c", "from nbdev.config import get_config; from nbdev.quarto import proc_nbs, refresh_quarto_yml, "
+          "nbdev_sidebar; refresh_quarto_yml(); nbdev_sidebar.__wrapped__(path=get_config().nbs_path); proc_nbs(get_config().nbs_path)"])
     pages = static_site()
     print(f"wrote {len(pages)} pages under _site/ (open _site/index.html)")
     return 0
