@@ -8,6 +8,7 @@ import copy
 import hashlib
 import io
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -17,17 +18,17 @@ import pandas as pd
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
-from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_windowing, get_decoder
-from pydicom.uid import (UID, generate_uid, ExplicitVRLittleEndian, ImplicitVRLittleEndian, ExplicitVRBigEndian,
+from pydicom.pixels import get_decoder
+from pydicom.uid import (UID, generate_uid, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, ExplicitVRBigEndian,
                          DigitalXRayImageStorageForPresentation, ComputedRadiographyImageStorage)
 from tqdm.auto import tqdm
 
 from .core import MedfairInputError
 
 # %% auto #0
-__all__ = ['MEDFAIR_IMPLEMENTATION_UID', 'DicomReadError', 'DicomDecoderMissingError', 'NotAnImageError', 'open_dicom',
-           'parse_age', 'dicom_meta', 'modality_range', 'DicomImage', 'read_dicom', 'write_dicom', 'write_cohort',
-           'deidentify', 'scan_dicom_dir']
+__all__ = ['MAX_BYTES', 'VOI_FUNCTIONS', 'MEDFAIR_IMPLEMENTATION_UID', 'DicomReadError', 'DicomDecoderMissingError',
+           'NotAnImageError', 'open_dicom', 'parse_age', 'dicom_meta', 'modality_range', 'DicomImage', 'read_dicom',
+           'write_dicom', 'write_cohort', 'deidentify', 'scan_dicom_dir']
 
 # %% ../nbs/01_dicom.ipynb #dee6e2e8
 class DicomReadError(MedfairInputError):
@@ -47,7 +48,10 @@ class NotAnImageError(DicomReadError):
     "A DICOM object that holds no image (RT plan, structured report, ...)."
 
 # %% ../nbs/01_dicom.ipynb #53a10d9f
+MAX_BYTES = 512 * 2 ** 20   # default memory bound: an inflated data set or a decoded pixel buffer larger than this is refused
+
 _KEY_TAGS = ("SOPClassUID", "Modality", "Rows", "PixelData", "PatientID", "StudyInstanceUID")
+_CRITICAL_GROUPS = (0x0002, 0x0028, 0x7FE0)   # file meta, image pixel description, pixel data: malformed = unreadable
 
 def _looks_like_dicom(ds: Dataset) -> bool:
     return sum(k in ds for k in _KEY_TAGS) >= 2
@@ -57,38 +61,95 @@ def _syntax_from_encoding(ds: Dataset) -> UID:
     if implicit: return ImplicitVRLittleEndian
     return ExplicitVRLittleEndian if little in (True, None) else ExplicitVRBigEndian
 
+def _check_inflated_size(path: Path, max_bytes: int):
+    "A deflated data set is inflated in one piece by pydicom: measure its size first, in bounded chunks, and refuse a bomb."
+    try:
+        meta = pydicom.filereader.read_file_meta_info(path)
+        if str(meta.get("TransferSyntaxUID", "")) != DeflatedExplicitVRLittleEndian: return
+        with open(path, "rb") as f:
+            pydicom.filereader.read_preamble(f, False)
+            pydicom.filereader._read_file_meta_info(f)        # leaves the file at the start of the deflated data set
+            d, total = zlib.decompressobj(-zlib.MAX_WBITS), 0
+            for chunk in iter(lambda: f.read(1 << 16), b""):
+                total += len(d.decompress(chunk, 1 << 20))
+                while d.unconsumed_tail and total <= max_bytes: total += len(d.decompress(d.unconsumed_tail, 1 << 20))
+                if total > max_bytes: break
+    except Exception:
+        return                                              # not a well-formed deflated file: dcmread below reports it
+    if total > max_bytes:
+        raise DicomReadError(path, f"the deflated data set inflates to more than {max_bytes / 2**20:.0f} MiB (max_bytes); "
+                                   "refused before inflating it")
+
+def _parse_all(ds: Dataset, path) -> list[str]:
+    """Convert every element now, inside the guarded region (pydicom parses lazily, so a malformed element would otherwise
+    raise later, anywhere). A malformed element of the file meta, the image pixel module or the pixel data makes the file
+    unreadable; any other malformed element is dropped and named in the returned list. Command elements (group 0000) and
+    file-meta elements in the data set are not allowed in a file and are dropped too."""
+    dropped = []
+    def visit(d: Dataset, top: bool, meta: bool):
+        for tag in list(d.keys()):
+            try:
+                if tag.group == 0x0000 or (tag.group == 0x0002 and not meta):
+                    raise ValueError(f"group {tag.group:04X} does not belong in {'a file' if tag.group == 0 else 'the data set'}")
+                elem = d[tag]
+                v = elem.value
+                if elem.VR == "SQ":
+                    for item in v:
+                        if not isinstance(item, Dataset): raise ValueError("a sequence item is not a data set")
+                        visit(item, False, False)
+                elif isinstance(v, (list, pydicom.multival.MultiValue)): list(v)
+            except Exception as err:
+                if meta or (top and tag.group in _CRITICAL_GROUPS):
+                    raise DicomReadError(path, f"malformed element {tag} ({type(err).__name__}: {str(err).splitlines()[0][:120]})") from err
+                del d[tag]
+                dropped.append(f"{tag} ({type(err).__name__})")
+    if getattr(ds, "file_meta", None) is not None: visit(ds.file_meta, True, True)
+    visit(ds, True, False)
+    return dropped
+
 def open_dicom(
     path,  # DICOM file to parse (str or Path)
     *,
     stop_before_pixels: bool = False,  # read the header only, not the pixel data (faster)
     max_skip: int = 8,  # without a 'DICM' prefix: how many leading stray bytes to try skipping
+    max_bytes: int = MAX_BYTES,  # refuse a file, or a deflated data set once inflated, larger than this many bytes
 ) -> Dataset:
-    "Parse DICOM file `path` (with or without file meta); any failure raises `DicomReadError`."
+    """Parse DICOM file `path` (with or without file meta), every element converted up front; any failure raises
+    `DicomReadError`. Malformed elements outside the file meta and the image pixel description are dropped and listed in
+    `ds.medfair_dropped`."""
     path = Path(path)
     if not path.is_file(): raise DicomReadError(path, "no such file")
-    if path.stat().st_size == 0: raise DicomReadError(path, "empty file")
+    size = path.stat().st_size
+    if size == 0: raise DicomReadError(path, "empty file")
+    if size > max_bytes: raise DicomReadError(path, f"file of {size / 2**20:.0f} MiB exceeds max_bytes={max_bytes / 2**20:.0f} MiB")
+    _check_inflated_size(path, max_bytes)
+    ds = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ds = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
         if len(ds) == 0: raise DicomReadError(path, "truncated or corrupt file: no data set after the file meta header")
-        return ds
     except DicomReadError: raise
-    except InvalidDicomError: pass
-    except Exception as err: raise DicomReadError(path, f"truncated or corrupt file ({type(err).__name__}: {err})") from err
-    # No 'DICM' prefix: a raw data set, perhaps after a few stray bytes
-    raw = path.read_bytes()
-    for skip in range(max_skip + 1):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ds = pydicom.dcmread(io.BytesIO(raw[skip:]), force=True, stop_before_pixels=stop_before_pixels)
-        except Exception: continue
-        if _looks_like_dicom(ds):
+    except InvalidDicomError: ds = None
+    except Exception as err: raise DicomReadError(path, f"truncated or corrupt file ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})") from err
+    if ds is None:                                          # no 'DICM' prefix: a raw data set, perhaps after a few stray bytes
+        raw = path.read_bytes()
+        for skip in range(max_skip + 1):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    cand = pydicom.dcmread(io.BytesIO(raw[skip:]), force=True, stop_before_pixels=stop_before_pixels)
+                if not _looks_like_dicom(cand): continue
+            except Exception: continue
+            ds = cand
             if "TransferSyntaxUID" not in ds.file_meta: ds.file_meta.TransferSyntaxUID = _syntax_from_encoding(ds)
             ds.filename = str(path)
-            return ds
-    raise DicomReadError(path, "not a DICOM file (no 'DICM' prefix and no parsable data set)")
+            break
+        if ds is None: raise DicomReadError(path, "not a DICOM file (no 'DICM' prefix and no parsable data set)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds.medfair_dropped = _parse_all(ds, path)
+    return ds
 
 # %% ../nbs/01_dicom.ipynb #b2863bcf
 def parse_age(
@@ -100,56 +161,80 @@ def parse_age(
     if len(s) < 2 or not s[:-1].isdigit() or s[-1] not in "YMWD": return None
     return int(s[:-1]) / {"Y": 1.0, "M": 12.0, "W": 52.1775, "D": 365.25}[s[-1]]
 
+def _get(ds, kw):
+    "`ds.get(kw)`, or None when the element is absent or cannot be parsed (a data set not opened by `open_dicom`)."
+    try: return ds.get(kw)
+    except Exception: return None
+
 def _num(ds, kw):
-    v = ds.get(kw)
+    v = _get(ds, kw)
     if v is None or v == "": return None
-    try: return float(v[0] if isinstance(v, (list, pydicom.multival.MultiValue)) else v)
-    except (TypeError, ValueError): return None
+    try:
+        x = float(v[0] if isinstance(v, (list, pydicom.multival.MultiValue)) else v)
+        return x if np.isfinite(x) else None
+    except (TypeError, ValueError, IndexError, OverflowError): return None
 
 def _str(ds, kw):
-    v = ds.get(kw)
+    v = _get(ds, kw)
     if v is None: return None
-    s = str(v).strip()
+    try: s = str(v).strip()
+    except Exception: return None
     return s or None
+
+def _int(ds, kw):
+    x = _num(ds, kw)
+    return int(x) if x is not None and float(x).is_integer() else None
 
 def _spacing(ds):
     for kw in ("PixelSpacing", "ImagerPixelSpacing"):
-        v = ds.get(kw)
-        if v is not None and len(v) == 2:
-            try: return (float(v[0]), float(v[1])), kw
-            except (TypeError, ValueError): pass
+        v = _get(ds, kw)
+        if isinstance(v, (list, pydicom.multival.MultiValue)) and len(v) == 2:
+            try:
+                sp = (float(v[0]), float(v[1]))
+                if all(np.isfinite(s) and s > 0 for s in sp): return sp, kw
+            except (TypeError, ValueError, OverflowError): pass
     return None, None
 
 def _mas(ds):
-    if ds.get("ExposureInmAs") not in (None, ""): return _num(ds, "ExposureInmAs")
-    if ds.get("ExposureInuAs") not in (None, ""): return _num(ds, "ExposureInuAs") / 1000.0
-    return _num(ds, "Exposure")
+    for kw, scale in (("ExposureInmAs", 1.0), ("ExposureInuAs", 1e-3), ("Exposure", 1.0)):
+        x = _num(ds, kw)
+        if x is not None: return x * scale
+    return None
+
+def _uid_name(v):
+    try: return UID(str(v)).name if v else None
+    except Exception: return None
 
 def dicom_meta(
     ds: Dataset,  # a parsed DICOM data set, e.g. from `open_dicom`
 ) -> dict[str, Any]:
     "Acquisition and demographic metadata of `ds` as a flat dict (None where absent)."
     sp, src = _spacing(ds)
-    sop = ds.get("SOPClassUID")
-    tsyntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+    sop = _get(ds, "SOPClassUID")
+    fm = getattr(ds, "file_meta", None)
+    tsyntax = _get(fm, "TransferSyntaxUID") if fm is not None else None
     return dict(
-        subject_id=_str(ds, "PatientID"), sex=_str(ds, "PatientSex"), age=parse_age(ds.get("PatientAge")),
+        subject_id=_str(ds, "PatientID"), sex=_str(ds, "PatientSex"), age=parse_age(_str(ds, "PatientAge")),
         site=_str(ds, "ClinicalTrialSiteID"), modality=_str(ds, "Modality"),
-        sop_class=getattr(sop, "name", None) if sop else None,
+        sop_class=_uid_name(sop),
         manufacturer=_str(ds, "Manufacturer"), model=_str(ds, "ManufacturerModelName"),
         kvp=_num(ds, "KVP"), mas=_mas(ds), sid_mm=_num(ds, "DistanceSourceToDetector"),
         exposure_control={"AUTOMATIC": "AEC", "MANUAL": "manual"}.get(_str(ds, "ExposureControlMode") or ""),
         view=_str(ds, "ViewPosition"), body_part=_str(ds, "BodyPartExamined"),
-        rows=ds.get("Rows"), columns=ds.get("Columns"), bits_stored=ds.get("BitsStored"),
+        rows=_int(ds, "Rows"), columns=_int(ds, "Columns"), bits_stored=_int(ds, "BitsStored"),
         photometric=_str(ds, "PhotometricInterpretation"),
         pixel_spacing=sp[0] if sp else None, pixel_spacing_col=sp[1] if sp else None, spacing_source=src,
         rescale_slope=_num(ds, "RescaleSlope"), rescale_intercept=_num(ds, "RescaleIntercept"),
         window_center=_num(ds, "WindowCenter"), window_width=_num(ds, "WindowWidth"),
-        transfer_syntax=getattr(tsyntax, "name", None) if tsyntax else None,
+        transfer_syntax=_uid_name(tsyntax),
         sop_instance_uid=_str(ds, "SOPInstanceUID"))
 
 # %% ../nbs/01_dicom.ipynb #2c3bf7c6
+_DECODER_EXTRA = 'pip install "medfair[dicom]"'
 _INSTALL_HINT = {
+    "1.2.840.10008.1.2.4.51": "pip install pylibjpeg pylibjpeg-libjpeg",                               # JPEG extended (12-bit)
+    "1.2.840.10008.1.2.4.57": "pip install pylibjpeg pylibjpeg-libjpeg",                               # JPEG lossless
+    "1.2.840.10008.1.2.4.70": "pip install pylibjpeg pylibjpeg-libjpeg",                               # JPEG lossless SV1
     "1.2.840.10008.1.2.4.80": "pip install pylibjpeg pylibjpeg-libjpeg  (or: pip install pyjpegls)",   # JPEG-LS lossless
     "1.2.840.10008.1.2.4.81": "pip install pylibjpeg pylibjpeg-libjpeg  (or: pip install pyjpegls)",   # JPEG-LS near-lossless
     "1.2.840.10008.1.2.4.90": "pip install pylibjpeg pylibjpeg-openjpeg",                               # JPEG 2000 lossless
@@ -159,47 +244,134 @@ _INSTALL_HINT = {
     "1.2.840.10008.1.2.4.203": "pip install pylibjpeg pylibjpeg-openjpeg",
 }
 
+def _transfer_syntax(ds: Dataset, path) -> UID | None:
+    fm = getattr(ds, "file_meta", None)
+    ts = fm.get("TransferSyntaxUID") if fm is not None else None
+    if ts is None or ts == "": return None
+    try:
+        uid = UID(str(ts).strip())
+        if not uid.is_transfer_syntax: raise ValueError
+        uid.is_compressed                                   # raises for a transfer syntax pydicom does not know
+    except Exception as err:
+        raise DicomReadError(path, f"TransferSyntaxUID {str(ts)[:64]!r} is not a transfer syntax") from err
+    fm.TransferSyntaxUID = uid
+    return uid
+
 def _check_decoder(ds: Dataset, path):
-    ts = ds.file_meta.get("TransferSyntaxUID")
+    ts = _transfer_syntax(ds, path)
     if ts is None or not ts.is_compressed: return
     try: dec = get_decoder(ts)
     except NotImplementedError as err: raise DicomDecoderMissingError(path, f"no pixel decoder exists for transfer syntax {ts.name}") from err
     if not dec.is_available:
         hint = _INSTALL_HINT.get(str(ts), "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg")
         raise DicomDecoderMissingError(path, f"compressed pixel data ({ts.name}) and no decoder plugin is installed; "
-                                             f"install one, e.g. `{hint}` (plugins: {'; '.join(dec.missing_dependencies)})")
+                                             f"install one, e.g. `{_DECODER_EXTRA}` or `{hint}` (plugins: {'; '.join(dec.missing_dependencies)})")
 
 def _check_image(ds: Dataset, path):
-    if any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")): return
+    if any(k in ds for k in ("FloatPixelData", "DoubleFloatPixelData")) and "PixelData" not in ds:
+        raise DicomReadError(path, "float pixel data (e.g. a parametric map): medfair reads stored integer radiographs")
+    if "PixelData" in ds: return
     sop = ds.get("SOPClassUID")
-    name = getattr(sop, "name", None) or str(sop or "unknown SOP class")
+    name = _uid_name(sop) or str(sop or "unknown SOP class")
     if sop is not None and "Image" not in name:
         raise NotAnImageError(path, f"not an image object ({name}): it holds no pixel data")
     raise DicomReadError(path, f"no pixel data ({name}); the file may be truncated")
+
+def _pixel_module(ds: Dataset, path, max_bytes: int) -> dict:
+    "The image pixel description, checked before decoding: sizes, bits, sign, and the decoded size against `max_bytes`."
+    def need(kw, ok, what):
+        v = _int(ds, kw)
+        if v is None or not ok(v): raise DicomReadError(path, f"{kw} is {_str(ds, kw)!r}: {what}")
+        return v
+    rows = need("Rows", lambda v: v >= 1, "must be a positive integer")
+    cols = need("Columns", lambda v: v >= 1, "must be a positive integer")
+    alloc = need("BitsAllocated", lambda v: v in (1, 8, 16, 32), "must be 1, 8, 16 or 32")
+    stored = need("BitsStored", lambda v: 1 <= v <= alloc, f"must lie in [1, BitsAllocated={alloc}]")
+    rep = _int(ds, "PixelRepresentation") if "PixelRepresentation" in ds else 0
+    if rep not in (0, 1): raise DicomReadError(path, f"PixelRepresentation is {_str(ds, 'PixelRepresentation')!r}: must be 0 or 1")
+    spp = _int(ds, "SamplesPerPixel") if "SamplesPerPixel" in ds else 1
+    if spp != 1: raise DicomReadError(path, f"SamplesPerPixel is {_str(ds, 'SamplesPerPixel')!r}: a grayscale image has 1")
+    frames = _int(ds, "NumberOfFrames") if "NumberOfFrames" in ds else 1
+    if frames is None or frames < 1: raise DicomReadError(path, f"NumberOfFrames is {_str(ds, 'NumberOfFrames')!r}: must be a positive integer")
+    nbytes = rows * cols * frames * max(alloc, 8) // 8 * (2 if alloc > 16 else 1)   # + the float64 copy the pipeline makes
+    if nbytes > max_bytes:
+        raise DicomReadError(path, f"{frames} frame(s) of {rows}×{cols} at {alloc} bits decode to {nbytes / 2**20:.0f} MiB, "
+                                   f"more than max_bytes={max_bytes / 2**20:.0f} MiB; refused before decoding")
+    return dict(rows=rows, cols=cols, frames=frames, bits_allocated=alloc, bits_stored=stored, signed=rep == 1)
 
 def _stored_range(ds: Dataset) -> tuple[float, float]:
     b = int(ds.BitsStored)
     if ds.get("PixelRepresentation", 0) == 1: return -(2.0 ** (b - 1)), 2.0 ** (b - 1) - 1
     return 0.0, 2.0 ** b - 1
 
+def _lut(item: Dataset, path, what: str) -> tuple[np.ndarray, int, int]:
+    "A LUT item's (data as float64, first mapped value, bits), checked: PS3.3 C.11.1.1 (modality) and C.11.2.1.1 (VOI)."
+    try:
+        desc = [int(v) for v in item.LUTDescriptor]
+        n, first, bits = desc
+        data = item.LUTData
+        data = np.asarray([data] if np.isscalar(data) else list(data), dtype=np.float64)
+    except Exception as err:
+        raise DicomReadError(path, f"{what}: LUTDescriptor or LUTData missing or malformed ({type(err).__name__})") from err
+    n = 65536 if n == 0 else n
+    if not 8 <= bits <= 16: raise DicomReadError(path, f"{what}: LUTDescriptor bits {bits}; DICOM allows 8 to 16")
+    if len(data) != n: raise DicomReadError(path, f"{what}: LUTDescriptor says {n} entries, LUTData has {len(data)}")
+    if data.min() < 0 or data.max() > 2 ** bits - 1:
+        raise DicomReadError(path, f"{what}: LUT entries span [{data.min():g}, {data.max():g}], outside the {bits}-bit range "
+                                   f"[0, {2 ** bits - 1}] its descriptor declares")   # pydicom 3.0.2 would wrap these
+    return data, first, bits
+
+def _apply_lut(x: np.ndarray, data: np.ndarray, first: int) -> np.ndarray:
+    "Values below the first mapped input take the first entry, above the last the last (PS3.3 C.11.1.1.1)."
+    return data[np.clip(np.rint(x).astype(np.int64) - int(first), 0, len(data) - 1)]
+
+def _rescale(ds: Dataset, path) -> tuple[float, float]:
+    "(slope, intercept) of the modality rescale: finite, slope non-zero; a missing one of the pair takes its identity value."
+    out = []
+    for kw, default in (("RescaleSlope", 1.0), ("RescaleIntercept", 0.0)):
+        v = ds.get(kw)
+        if v is None or v == "": out.append(default); continue
+        try:
+            x = float(v[0] if isinstance(v, (list, pydicom.multival.MultiValue)) else v)
+        except (TypeError, ValueError, OverflowError) as err:
+            raise DicomReadError(path, f"{kw} is {str(v)[:32]!r}: not a number") from err
+        if not np.isfinite(x): raise DicomReadError(path, f"{kw} is {x}: must be finite")
+        out.append(x)
+    if out[0] == 0: raise DicomReadError(path, "RescaleSlope is 0: every pixel would map to the intercept")
+    return out[0], out[1]
+
 def modality_range(
     ds: Dataset,  # image data set: BitsStored, PixelRepresentation and rescale slope/intercept or a modality LUT
 ) -> tuple[float, float]:
     "Range `(lo, hi)` of the modality LUT's output over every representable stored value."
+    path = getattr(ds, "filename", None) or "dataset"
     if ds.get("ModalityLUTSequence"):
-        return 0.0, 2.0 ** int(ds.ModalityLUTSequence[0].LUTDescriptor[2]) - 1
+        data, _, _ = _lut(ds.ModalityLUTSequence[0], path, "modality LUT")
+        return float(data.min()), float(data.max())
     lo, hi = _stored_range(ds)
-    slope, icpt = float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)
+    slope, icpt = _rescale(ds, path)
     a, b = lo * slope + icpt, hi * slope + icpt
     return (min(a, b), max(a, b))
 
-def _window_header(ds: Dataset, center: float, width: float) -> Dataset:
-    h = Dataset()
-    for kw in ("PhotometricInterpretation", "BitsStored", "PixelRepresentation", "RescaleSlope",
-               "RescaleIntercept", "ModalityLUTSequence"):
-        if kw in ds: setattr(h, kw, ds[kw].value)
-    h.WindowCenter, h.WindowWidth = float(center), float(width)
-    return h
+VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
+
+def _window(x: np.ndarray, center: float, width: float, function: str = "LINEAR") -> np.ndarray:
+    "VOI windowing of modality values `x` to [0, 1] (PS3.3 C.11.2.1.2): 0 = the low end of the window, 1 = the high end."
+    if function == "LINEAR":
+        c, w = center - 0.5, width - 1.0
+        return np.clip((x - c) / w + 0.5, 0.0, 1.0) if w > 0 else (x > c).astype(np.float64)
+    if function == "LINEAR_EXACT": return np.clip((x - center) / width + 0.5, 0.0, 1.0)
+    return 1.0 / (1.0 + np.exp(np.clip(-4.0 * (x - center) / width, -700, 700)))
+
+def _file_windows(ds: Dataset, path) -> list[tuple[float, float]]:
+    def vals(kw):
+        v = ds.get(kw)
+        v = [v] if not isinstance(v, (list, pydicom.multival.MultiValue)) else list(v)
+        try: return [float(x) for x in v]
+        except (TypeError, ValueError, OverflowError) as err: raise DicomReadError(path, f"{kw} {str(v)[:40]!r}: not a number") from err
+    c, w = vals("WindowCenter"), vals("WindowWidth")
+    if len(c) != len(w): raise DicomReadError(path, f"{len(c)} window centers but {len(w)} widths")
+    return list(zip(c, w))
 
 # %% ../nbs/01_dicom.ipynb #bbc42f84
 @dataclass
@@ -217,7 +389,8 @@ class DicomImage:
     path : str
         the path the image was read from
     history : dict
-        what was applied: photometric, modality_lut, modality_range, voi, inverted, normalized
+        what was applied: photometric, modality_lut, modality_range, voi, inverted, normalized, dropped_elements (malformed
+        elements `open_dicom` removed)
     """
     image: np.ndarray
     spacing: tuple[float, float] | None
@@ -233,14 +406,31 @@ def read_dicom(
     voi_index: int = 0,  # with voi=True: which of the file's VOI LUTs or windows to apply
     invert_monochrome1: bool = True,  # flip MONOCHROME1 images so that dense is high, as in MONOCHROME2
     dtype=np.float32,  # dtype of the returned image
+    max_bytes: int = MAX_BYTES,  # refuse files, inflated data sets or decoded pixel buffers larger than this many bytes
 ) -> DicomImage:
-    "Read `path` as a float image: modality LUT, optional VOI (`True` = the file's, or `(center, width)`), MONOCHROME1 inverted."
-    ds = open_dicom(path)
+    """Read `path` as a float image: modality LUT, optional VOI (`True` = the file's, or `(center, width)`), MONOCHROME1
+    inverted. Every input gives a finite image or a `DicomReadError` (or `MedfairInputError` for a bad argument)."""
+    if voi is not True and voi is not False and voi is not None:
+        try: center, width = (float(v) for v in voi)
+        except (TypeError, ValueError) as err: raise MedfairInputError("voi", f"expected True, False or (center, width), got {voi!r}") from err
+        if not (np.isfinite(center) and np.isfinite(width)): raise MedfairInputError("voi", f"center and width must be finite, got {voi!r}")
+        if width <= 1: raise MedfairInputError("voi", f"window width must exceed 1, got {width}")
+    if isinstance(voi_index, bool) or not isinstance(voi_index, (int, np.integer)) or voi_index < 0:
+        raise MedfairInputError("voi_index", f"must be a non-negative integer, got {voi_index!r}")
+    ds = open_dicom(path, max_bytes=max_bytes)
+    try:
+        return _read_image(ds, path, voi, normalize, int(voi_index), invert_monochrome1, dtype, max_bytes)
+    except MedfairInputError: raise
+    except Exception as err:                                  # a last guard: nothing raw leaves the reader
+        raise DicomReadError(path, f"cannot compute the image ({type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''})") from err
+
+def _read_image(ds, path, voi, normalize, voi_index, invert_monochrome1, dtype, max_bytes) -> DicomImage:
     _check_image(ds, path)
-    photometric = str(ds.get("PhotometricInterpretation", "")).strip()
+    photometric = (_str(ds, "PhotometricInterpretation") or "")
     if photometric not in ("MONOCHROME1", "MONOCHROME2"):
         raise DicomReadError(path, f"medfair reads grayscale images; photometric interpretation is {photometric or 'missing'}")
     _check_decoder(ds, path)
+    _pixel_module(ds, path, max_bytes)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -249,41 +439,63 @@ def read_dicom(
         reason = str(err).split("\n")[0]
         if "less than expected" in reason or "truncated" in reason.lower():
             raise DicomReadError(path, f"truncated or corrupt file: pixel data is shorter than the header says ({reason})") from err
-        raise DicomReadError(path, f"pixel data could not be decoded ({type(err).__name__}: {reason})") from err
-    img = np.asarray(apply_modality_lut(stored, ds), dtype=np.float64)
-    lo, hi = modality_range(ds)
-    hist = dict(photometric=photometric, modality_lut=("lut" if ds.get("ModalityLUTSequence") else
-                f"rescale {float(ds.get('RescaleSlope', 1) or 1):g}*x{float(ds.get('RescaleIntercept', 0) or 0):+g}"),
-                modality_range=(lo, hi), voi=None, inverted=False, normalized=False)
+        ts = ds.file_meta.get("TransferSyntaxUID")
+        hint = f"; a fuller decoder may read it: `{_DECODER_EXTRA}`" if ts is not None and str(ts) in _INSTALL_HINT else ""
+        raise DicomReadError(path, f"pixel data could not be decoded ({type(err).__name__}: {reason}){hint}") from err
+    stored = np.asarray(stored)
+    # ---- modality LUT (PS3.3 C.11.1): physical units
+    if ds.get("ModalityLUTSequence"):
+        data, first, bits = _lut(ds.ModalityLUTSequence[0], path, "modality LUT")
+        img = _apply_lut(stored, data, first)
+        lo, hi = float(data.min()), float(data.max())
+        mod = f"lut ({len(data)} entries, {bits} bits)"
+    else:
+        slope, icpt = _rescale(ds, path)
+        img = stored.astype(np.float64) * slope + icpt
+        lo, hi = modality_range(ds)
+        mod = f"rescale {slope:g}*x{icpt:+g}"
+    hist = dict(photometric=photometric, modality_lut=mod, modality_range=(lo, hi), voi=None, inverted=False, normalized=False,
+                dropped_elements=list(getattr(ds, "medfair_dropped", [])))
     mono1 = photometric == "MONOCHROME1" and invert_monochrome1
     if voi is not False and voi is not None:
         if voi is True:
-            if not (ds.get("VOILUTSequence") or ("WindowCenter" in ds and "WindowWidth" in ds)):
+            seq = ds.get("VOILUTSequence")
+            if seq:
+                if voi_index >= len(seq): raise MedfairInputError("voi_index", f"{voi_index} but the file has {len(seq)} VOI LUT(s)")
+                data, first, bits = _lut(seq[voi_index], path, f"VOI LUT {voi_index}")
+                img = _apply_lut(img, data, first) / (2.0 ** bits - 1)
+                hist["voi"] = f"file VOI LUT {voi_index} ({len(data)} entries, {bits} bits)"
+            elif "WindowCenter" in ds and "WindowWidth" in ds:
+                wins = _file_windows(ds, path)
+                if voi_index >= len(wins): raise MedfairInputError("voi_index", f"{voi_index} but the file has {len(wins)} window(s)")
+                c, w = wins[voi_index]
+                fn = (_str(ds, "VOILUTFunction") or "LINEAR").upper()
+                if fn not in VOI_FUNCTIONS: raise DicomReadError(path, f"VOILUTFunction {fn!r} is not one of {VOI_FUNCTIONS}")
+                if not (np.isfinite(c) and np.isfinite(w)): raise DicomReadError(path, f"window {c}/{w} is not finite")
+                if (fn == "LINEAR" and w < 1) or w <= 0:
+                    raise DicomReadError(path, f"window width {w:g} is invalid for {fn} (LINEAR needs >= 1, the others > 0)")
+                img = _window(img, c, w, fn)
+                hist["voi"] = f"file window {voi_index}: {c:g}/{w:g}" + ("" if fn == "LINEAR" else f" {fn}")
+            else:
                 raise DicomReadError(path, "voi=True but the file has no VOI LUT or window; pass voi=(center, width)")
-            if ds.get("VOILUTSequence"):
-                out_lo, out_hi = 0.0, 2.0 ** int(ds.VOILUTSequence[voi_index].LUTDescriptor[2]) - 1
-            else: out_lo, out_hi = lo, hi  # windowing outputs the modality range
-            img = apply_voi_lut(img, ds, index=voi_index)
-            hist["voi"] = "file VOI LUT" if ds.get("VOILUTSequence") else f"file window {dicom_meta(ds)['window_center']:g}/{dicom_meta(ds)['window_width']:g}"
         else:
-            try: center, width = (float(v) for v in voi)
-            except (TypeError, ValueError) as err: raise MedfairInputError("voi", f"expected True, False or (center, width), got {voi!r}") from err
-            if width <= 1: raise MedfairInputError("voi", f"window width must exceed 1, got {width}")
-            img = apply_windowing(img, _window_header(ds, center, width))
-            out_lo, out_hi = lo, hi
-            hist["voi"] = f"window {center:g}/{width:g}"
-        img = (np.asarray(img, np.float64) - out_lo) / (out_hi - out_lo)
+            c, w = (float(v) for v in voi)
+            img = _window(img, c, w)
+            hist["voi"] = f"window {c:g}/{w:g}"
         hist["normalized"] = True
         if mono1: img = 1.0 - img
     else:
         if mono1: img = lo + hi - img
         if normalize:
+            if not hi > lo: raise DicomReadError(path, f"the modality range [{lo:g}, {hi:g}] is empty: nothing to normalize")
             img = (img - lo) / (hi - lo)
             hist["normalized"] = True
     hist["inverted"] = mono1
+    out = img.astype(dtype)
+    if not np.isfinite(out).all(): raise DicomReadError(path, f"the image is not finite in {dtype.__name__ if hasattr(dtype, '__name__') else dtype}")
     meta = dicom_meta(ds)
     sp = (meta["pixel_spacing"], meta["pixel_spacing_col"]) if meta["pixel_spacing"] is not None else None
-    return DicomImage(img.astype(dtype), sp, meta, str(path), hist)
+    return DicomImage(out, sp, meta, str(path), hist)
 
 # %% ../nbs/01_dicom.ipynb #fa8ce406
 _DEFAULT_DATE = "20000101"
@@ -448,39 +660,48 @@ def deidentify(
     "A de-identified copy of `ds` (a Dataset or a path); written to `out` when given. See the notes above."
     path = ds if not isinstance(ds, Dataset) else getattr(ds, "filename", None) or "dataset"
     ds = open_dicom(ds) if not isinstance(ds, Dataset) else copy.deepcopy(ds)
-    if str(ds.get("BurnedInAnnotation", "")).upper() == "YES" and not allow_burned_in:
-        raise MedfairInputError(str(path), "BurnedInAnnotation is YES: text in the pixels may identify the patient; "
-                                           "mask it and pass allow_burned_in=True")
-    keep = set(keep)
-    age = _age_years(ds)
-    old_id = str(ds.get("PatientID", "") or ds.get("PatientName", "") or "")
-    ds.remove_private_tags()
-    for kw in _PHI_KEYWORDS:
-        if kw in ds and kw not in keep: delattr(ds, kw)
-    def _scrub(d: Dataset, elem):
-        if elem.keyword in keep: return
-        if elem.VR == "PN" or (not keep_dates and elem.VR in ("DA", "DT", "TM")):
-            del d[elem.tag]
-        elif elem.VR == "UI" and elem.value and not elem.keyword.endswith("ClassUID") and elem.keyword not in _KEEP_UIDS:
-            vals = elem.value if isinstance(elem.value, pydicom.multival.MultiValue) else [elem.value]
-            new = [generate_uid(entropy_srcs=[salt, "uid", str(v)]) for v in vals]
-            elem.value = new if len(new) > 1 else new[0]
-    ds.walk(_scrub)
-    pseudo = "anon-" + _pseudo(salt, old_id) if old_id else "anon"
-    ds.PatientName, ds.PatientID = pseudo, pseudo
-    if age is not None:
-        edges = sorted(float(e) for e in age_edges)
-        lower = max([e for e in edges if e <= age], default=edges[0])
-        ds.PatientAge = f"{int(lower):03d}Y"
-    elif "PatientAge" in ds: del ds.PatientAge
-    if not keep_dates:
-        ds.StudyDate, ds.StudyTime = "", ""
-    ds.PatientIdentityRemoved = "YES"
-    ds.DeidentificationMethod = "medfair deidentify: PHI/names/dates out, UIDs hashed, age banded"[:64]
-    if "SOPInstanceUID" in ds and hasattr(ds, "file_meta"): ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        ds.save_as(out, enforce_file_format=True)
+    try:
+        if str(ds.get("BurnedInAnnotation", "")).upper() == "YES" and not allow_burned_in:
+            raise MedfairInputError(str(path), "BurnedInAnnotation is YES: text in the pixels may identify the patient; "
+                                               "mask it and pass allow_burned_in=True")
+        keep = set(keep)
+        age = _age_years(ds)
+        old_id = str(ds.get("PatientID", "") or ds.get("PatientName", "") or "")
+        ds.remove_private_tags()
+        for kw in _PHI_KEYWORDS:
+            if kw in ds and kw not in keep: delattr(ds, kw)
+        def _scrub(d: Dataset, elem):
+            if elem.keyword in keep: return
+            if elem.VR == "PN" or (not keep_dates and elem.VR in ("DA", "DT", "TM")):
+                del d[elem.tag]
+            elif elem.VR == "UI" and elem.value and not elem.keyword.endswith("ClassUID") and elem.keyword not in _KEEP_UIDS:
+                vals = elem.value if isinstance(elem.value, pydicom.multival.MultiValue) else [elem.value]
+                new = [generate_uid(entropy_srcs=[salt, "uid", str(v)]) for v in vals]
+                elem.value = new if len(new) > 1 else new[0]
+        ds.walk(_scrub)
+        pseudo = "anon-" + _pseudo(salt, old_id) if old_id else "anon"
+        ds.PatientName, ds.PatientID = pseudo, pseudo
+        if age is not None:
+            edges = sorted(float(e) for e in age_edges)
+            lower = max([e for e in edges if e <= age], default=edges[0])
+            ds.PatientAge = f"{int(lower):03d}Y"
+        elif "PatientAge" in ds: del ds.PatientAge
+        if not keep_dates:
+            ds.StudyDate, ds.StudyTime = "", ""
+        ds.PatientIdentityRemoved = "YES"
+        ds.DeidentificationMethod = "medfair deidentify: PHI/names/dates out, UIDs hashed, age banded"[:64]
+        if "SOPInstanceUID" in ds and hasattr(ds, "file_meta"): ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        if out is not None:
+            ts = _transfer_syntax(ds, path) if hasattr(ds, "file_meta") else None
+            if ts is None: ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+            for fkw, kw in (("MediaStorageSOPClassUID", "SOPClassUID"), ("MediaStorageSOPInstanceUID", "SOPInstanceUID")):
+                if not ds.file_meta.get(fkw) and ds.get(kw): setattr(ds.file_meta, fkw, ds[kw].value)
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            ds.save_as(out, enforce_file_format=True)
+    except MedfairInputError: raise
+    except Exception as err:                                  # nothing raw leaves: a file we cannot rewrite is named and refused
+        if out is not None: Path(out).unlink(missing_ok=True)   # no half-written output
+        raise DicomReadError(path, f"cannot de-identify or write it ({type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''})") from err
     return ds
 
 # %% ../nbs/01_dicom.ipynb #b6c378d8

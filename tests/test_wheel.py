@@ -51,6 +51,15 @@ def test_wheel_contains_every_reproduction(installed):
     assert Path(where).resolve().is_relative_to(site.resolve()), where   # the wheel's copy, not the checkout
 
 
+def test_wheel_offers_the_dicom_decoders_extra(installed):
+    whl, *_ = installed
+    z = zipfile.ZipFile(whl)
+    meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    assert "Provides-Extra: dicom" in meta
+    for pkg in ("pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pyjpegls"):
+        assert f'Requires-Dist: {pkg}; extra == "dicom"' in meta, pkg
+
+
 def test_repro_list_and_run_from_the_wheel(installed):
     whl, site, env, work = installed
     r = _medfair(env, work, "repro", "list")
