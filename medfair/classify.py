@@ -496,6 +496,7 @@ def predict(
     model.eval()
     S, Y, I, G = [], [], [], []
     for b in loader:
+        if "image" not in b: continue                      # a batch whose items could not be read (see medfair.data.skip_collate)
         x = b["image"].to(device)
         S.append(torch.sigmoid(model(x)["logits"].float()).cpu()); Y.append(b["labels"].float())
         I.append(torch.as_tensor(b["index"])); G += list(b["groups"][group]) if group else []

@@ -4,6 +4,7 @@
 
 # %% ../nbs/02_data.ipynb #53ad0c37
 from __future__ import annotations
+from dataclasses import dataclass
 import argparse
 import hashlib
 import json
@@ -13,7 +14,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, default_collate
 from tqdm.auto import tqdm
 
 from .core import MedfairInputError, as_generator
@@ -21,32 +22,36 @@ from .dicom import DicomReadError, open_dicom, read_dicom, write_cohort
 from .cohort import AGE_GROUPS, INSTANCE_CATEGORIES, LABELS, ORGANS, CohortConfig, generate_cohort, rle_to_mask
 
 # %% auto #0
-__all__ = ['AGE_BINS', 'SAMPLE_SEED', 'SAMPLE_N', 'SAMPLE_SIZE', 'age_to_group', 'normalize_sex', 'save_mask', 'load_mask',
-           'save_landmarks', 'load_landmarks', 'CXRDataset', 'detection_target', 'detection_collate',
-           'save_cohort_folder', 'stratified_split', 'composition_subset', 'make_data_samples', 'file_digests',
-           'compare_sample_folders']
+__all__ = ['AGE_BINS', 'UNKNOWN', 'SAMPLE_SEED', 'SAMPLE_N', 'SAMPLE_SIZE', 'age_to_group', 'normalize_sex', 'save_mask',
+           'load_mask', 'save_landmarks', 'load_landmarks', 'Skipped', 'skip_collate', 'CXRDataset', 'detection_target',
+           'detection_collate', 'save_cohort_folder', 'stratified_split', 'composition_subset', 'make_data_samples',
+           'file_digests', 'compare_sample_folders']
 
 # %% ../nbs/02_data.ipynb #cf720fd4
 AGE_BINS = (18, 40, 60, 80)
 
+UNKNOWN = "unknown"   # the group of a missing attribute: explicit, counted and audited like any other (never the string 'nan')
+
 def age_to_group(
     age,  # ages in years: a scalar, list, array or Series; non-numeric entries count as missing
 ) -> pd.Series:
-    "Age groups ('18-40', '40-60', '60-80', '80+'; below 18 is '<18', missing is NaN) of ages in years."
+    "Age groups ('18-40', '40-60', '60-80', '80+'; below 18 is '<18') of ages in years; a missing age is the group 'unknown'."
     a = pd.to_numeric(pd.Series(age), errors="coerce")
     out = pd.cut(a, bins=[-np.inf, *AGE_BINS, np.inf], labels=["<18", *AGE_GROUPS], right=False).astype(object)
-    return out.where(a.notna(), np.nan)
+    return out.where(a.notna(), UNKNOWN)
 
 _SEX = {"f": "F", "female": "F", "m": "M", "male": "M", "o": "O", "other": "O"}
 
 def normalize_sex(
     sex,  # a value or sequence: F/M/O or female/male/other, any case, surrounding spaces ignored
 ) -> pd.Series:
-    "Sex codes F/M/O from common spellings; anything else is an error naming the bad values."
-    s = pd.Series(sex).astype(str).str.strip().str.lower()
-    bad = sorted(set(s[~s.isin(list(_SEX))]))
-    if bad: raise MedfairInputError("sex", f"unknown values {bad[:5]}; expected F/M (or Female/Male)")
-    return s.map(_SEX)
+    "Sex codes F/M/O from common spellings, 'unknown' where it is missing (empty or NaN); anything else is an error naming the bad values."
+    raw = pd.Series(sex)
+    s = raw.astype(str).str.strip().str.lower()
+    missing = raw.isna().to_numpy() | (s == "").to_numpy()
+    bad = sorted(set(s[~missing & ~s.isin(list(_SEX)).to_numpy()]))
+    if bad: raise MedfairInputError("sex", f"unknown values {bad[:5]}; expected F/M (or Female/Male), or empty for unknown")
+    return s.map(_SEX).where(~missing, UNKNOWN)
 
 # %% ../nbs/02_data.ipynb #71d06f78
 def save_mask(
@@ -114,6 +119,25 @@ def load_landmarks(
     return lm
 
 # %% ../nbs/02_data.ipynb #6e0d5266
+@dataclass
+class Skipped:
+    "What a dataset with `on_error='skip'` returns for an item it cannot read: the index and the reason (named, never raised)."
+    index: int  # the item's position in the dataset
+    reason: str  # the error message (file and cause)
+
+def skip_collate(
+    items: Sequence,  # dataset items: dicts, or `Skipped` markers for items that could not be read
+) -> dict:
+    """Collate the readable items (as torch's default collate does, or `detection_collate` for items with a `target`) and
+    count the rest: the batch gets `skipped` (an int tensor) and `skip_reasons` (a list of str). A batch with nothing
+    readable is just {'skipped', 'skip_reasons'}; `medfair.train.Trainer` counts it and moves on."""
+    good = [it for it in items if not isinstance(it, Skipped)]
+    bad = [it for it in items if isinstance(it, Skipped)]
+    out = {} if not good else (detection_collate(good) if "target" in good[0] else default_collate(good))
+    out["skipped"] = torch.tensor(len(bad))
+    out["skip_reasons"] = [b.reason for b in bad]
+    return out
+
 class CXRDataset(Dataset):
     "Radiographs with optional masks/landmarks, labels and group attributes; see `from_cohort` and `from_folder`."
     def __init__(self,
@@ -127,7 +151,10 @@ class CXRDataset(Dataset):
                  errors: list | None = None,  # problems met while building (e.g. unreadable files skipped), kept in `.errors`
                  targets: Callable[[int], dict] | None = None,  # `targets(i)` -> a `detection_target`, given as item['target']
                  sample: Callable[[int], Any] | None = None,  # `sample(i)` -> the item as a records.Sample with its history
+                 on_error: str = "raise",  # an item that cannot be read: 'raise' the error, or 'skip' (a `Skipped` marker; see `skip_collate`)
                  ):
+        if on_error not in ("raise", "skip"): raise MedfairInputError("on_error", f"must be 'raise' or 'skip', got {on_error!r}")
+        self.on_error = on_error
         self.meta = meta.reset_index(drop=True)
         missing = [c for c in [*label_cols, *group_cols] if c not in self.meta]
         if missing: raise MedfairInputError("meta", f"missing columns {missing}")
@@ -143,6 +170,17 @@ class CXRDataset(Dataset):
     def __getitem__(self, i: int) -> dict:
         if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} items")
         i = int(i) % len(self)
+        if self.on_error == "skip":
+            try: return self._item(i)
+            except MedfairInputError as err: return Skipped(i, str(err))
+        return self._item(i)
+
+    @property
+    def collate_fn(self):
+        "The collate function a DataLoader over this dataset needs: `skip_collate` when items may be `Skipped`, else None (torch's)."
+        return skip_collate if self.on_error == "skip" else None
+
+    def _item(self, i: int) -> dict:
         image, masks, landmarks = self._load(i)
         item = dict(image=torch.from_numpy(np.require(image, np.float32, ["C", "W"]))[None],
                     labels=torch.from_numpy(self._labels[i].copy()), groups=dict(self._groups[i]), index=i)
@@ -181,7 +219,7 @@ class CXRDataset(Dataset):
         pick = lambda f: None if f is None else (lambda i: f(int(idx[i])))
         return type(self)(self.meta.iloc[idx], pick(self._load), label_cols=self.label_cols, group_cols=self.group_cols,
                           organs=self.organs, transform=self.transform, errors=self.errors, targets=pick(self._targets),
-                          sample=pick(self._sample))
+                          sample=pick(self._sample), on_error=self.on_error)
 
     def __repr__(self):
         return f"CXRDataset({len(self)} items, labels={self.label_cols}, groups={self.group_cols}, errors={len(self.errors)})"
@@ -247,10 +285,11 @@ def _from_folder(cls,
                  group_cols=("sex", "age_group", "site"),  # columns with each item's group attributes
                  organs: Sequence[str] | None = None,  # mask channel names, also how many to read (None: `ORGANS` if masks)
                  transform=None,  # applied to every item dict before it is returned
-                 check: bool = True,  # open every DICOM header first; unreadable files are dropped and listed in `.errors`
+                 check: bool | str = True,  # True/'header': open every header first; 'decode': read every image; False: none. Failures are dropped and listed in `.errors`
                  progress: bool = False,  # show a progress bar while checking
                  instances: bool | str = False,  # True: read `instances.json` (COCO) as item['target']; a str: that file's name
                  pipeline: Callable | None = None,  # Sample -> Sample steps (e.g. a `medfair.records.Compose`) run on every read
+                 on_error: str = "skip",  # a file that fails when read: 'skip' it (counted in the epoch log, see `skip_collate`) or 'raise'
                  ) -> CXRDataset:
     """Dataset over `folder/metadata.csv` and the DICOM files (and optional masks/landmarks) it lists; `instances`: read lesion
     instances (COCO JSON, default `instances.json`) as `target`. Every file is read into a `medfair.records.Sample`
@@ -258,26 +297,53 @@ def _from_folder(cls,
     `pipeline` (a `medfair.records.Compose`, or any Sample -> Sample callable); `ds.sample(i)` keeps the full history."""
     folder = Path(folder); csv = folder / metadata
     if not csv.is_file(): raise MedfairInputError(str(csv), "metadata file not found")
-    meta = pd.read_csv(csv)
+    if check not in (True, False, "header", "decode"): raise MedfairInputError("check", f"must be True, False, 'header' or 'decode', got {check!r}")
+    try: meta = pd.read_csv(csv, dtype=str, keep_default_na=False)   # every cell as written: empty stays '', not NaN
+    except (pd.errors.ParserError, UnicodeDecodeError) as err: raise MedfairInputError(str(csv), f"is not a readable CSV table ({err})") from None
     if "path" not in meta: raise MedfairInputError(str(csv), f"needs a 'path' column; has {list(meta.columns)}")
     if "sex" not in meta: raise MedfairInputError(str(csv), "needs a 'sex' column (F/M)")
-    meta["sex"] = normalize_sex(meta["sex"]).to_numpy()
+    if "age_group" not in meta and "age" not in meta: raise MedfairInputError(str(csv), "needs an 'age' or 'age_group' column")
+    errors, bad = [], {}
+    def reject(mask, why):
+        for r in np.flatnonzero(np.asarray(mask) & ~np.isin(np.arange(len(meta)), list(bad))): bad[int(r)] = why(int(r))
+    reject(meta["path"].str.strip() == "", lambda r: "no file path")
+    sex = meta["sex"].str.strip().str.lower()
+    reject(~(sex.isin(list(_SEX)) | (sex == "")), lambda r: f"sex {meta['sex'].iloc[r]!r} is not F/M (leave it empty when unknown)")
     if "age_group" not in meta:
-        if "age" not in meta: raise MedfairInputError(str(csv), "needs an 'age' or 'age_group' column")
-        meta["age_group"] = age_to_group(meta["age"]).to_numpy()
-    if "site" not in meta: meta["site"] = "unknown"
+        age = pd.to_numeric(meta["age"].str.strip().replace("", np.nan), errors="coerce")
+        given = meta["age"].str.strip() != ""
+        reject(given & ~((age >= 0) & (age <= 130)), lambda r: f"age {meta['age'].iloc[r]!r} is not a number of years in [0, 130]")
+    for col in ("path", "mask_path", "landmarks_path"):
+        if col in meta:
+            reject([v.strip() != "" and not _resolve(folder, v.strip()).is_file() for v in meta[col]],
+                   lambda r, col=col: f"{col} {meta[col].iloc[r]!r}: file not found")
+    for r, why in sorted(bad.items()):                     # a bad row is reported (file:line) and left out; the rest go on
+        errors.append(MedfairInputError(f"{csv}:{r + 2}", why))
+    meta = meta.drop(index=list(bad)).reset_index(drop=True)
+    if len(meta) == 0:
+        raise MedfairInputError(str(csv), f"no usable rows: all {len(bad)} rejected, e.g. " + "; ".join(f"line {r + 2}: {w}" for r, w in sorted(bad.items())[:3]))
+    meta["path"] = meta["path"].str.strip()
+    meta["sex"] = normalize_sex(meta["sex"]).to_numpy()
+    if "age_group" not in meta: meta["age_group"] = age_to_group(meta["age"]).to_numpy()
+    else: meta["age_group"] = meta["age_group"].str.strip().replace("", UNKNOWN).to_numpy()
+    meta["site"] = meta["site"].str.strip().replace("", UNKNOWN).to_numpy() if "site" in meta else UNKNOWN
+    for c in ("mask_path", "landmarks_path"):
+        if c in meta: meta[c] = meta[c].replace("", np.nan)
+    for c in meta.columns:                                  # numbers back to numbers (labels, age, kVp, ...), identifiers kept as text
+        if c in ("path", "mask_path", "landmarks_path", "sex", "age_group", "site") or c.endswith("_id") or c == "id": continue
+        col = meta[c].replace("", np.nan)
+        num = pd.to_numeric(col, errors="coerce")
+        if num.notna().sum() == col.notna().sum(): meta[c] = num
     labels = [c for c in LABELS if c in meta] if label_cols is None else list(label_cols)
     missing = [c for c in labels if c not in meta]
     if missing: raise MedfairInputError(str(csv), f"label columns {missing} not found")
-    for col in ("path", "mask_path", "landmarks_path"):
-        if col not in meta: continue
-        absent = [str(p) for p in meta[col].dropna() if not _resolve(folder, p).is_file()]
-        if absent: raise MedfairInputError(str(csv), f"{len(absent)} file(s) in column '{col}' not found, e.g. {absent[:3]}")
-    errors = []
     if check:
         keep = []
-        for i, p in enumerate(tqdm(meta["path"], disable=not progress, desc="check DICOM")):
-            try: open_dicom(_resolve(folder, p), stop_before_pixels=True); keep.append(i)
+        for i, p in enumerate(tqdm(meta["path"], disable=not progress, desc="check DICOM" if check != "decode" else "decode DICOM")):
+            try:
+                if check == "decode": read_dicom(_resolve(folder, p), normalize=True)
+                else: open_dicom(_resolve(folder, p), stop_before_pixels=True)
+                keep.append(i)
             except DicomReadError as err: errors.append(err)
         meta = meta.iloc[keep].reset_index(drop=True)
     n_ch = len(organs) if organs else None
@@ -309,7 +375,7 @@ def _from_folder(cls,
             return detection_target(m, [x["category_id"] for x in a], [x["bbox"] for x in a])
     return cls(meta, load, label_cols=labels, group_cols=group_cols,
                organs=organs or (ORGANS if "mask_path" in meta else None), transform=transform, errors=errors, targets=targets,
-               sample=sample)
+               sample=sample, on_error=on_error)
 CXRDataset.from_folder = _from_folder
 
 @classmethod

@@ -263,6 +263,8 @@ def _eval_data(data, indices=None) -> tuple[np.ndarray, np.ndarray, pd.DataFrame
     elif isinstance(data, CXRDataset):
         idx = np.arange(len(data)) if indices is None else np.asarray(indices)
         items = [data[int(i)] for i in idx]
+        ok = [k for k, it in enumerate(items) if isinstance(it, dict)]          # unreadable items (on_error='skip') are left out
+        items, idx = [items[k] for k in ok], idx[ok]
         if any("masks" not in it for it in items): raise MedfairInputError("data", "dataset items have no masks to evaluate against")
         images = np.stack([it["image"][0].numpy() for it in items]); masks = np.stack([it["masks"].numpy() for it in items])
         return images, masks_to_labelmap(masks, data.organs or ORGANS), data.meta.iloc[idx].reset_index(drop=True)
@@ -463,6 +465,7 @@ def segmentation_evaluate_fn(
     def evaluate(model, loader, device):
         dice, groups = [], {c: [] for c in group_cols}
         for b in loader:
+            if "image" not in b: continue                  # a batch whose items could not be read (see medfair.data.skip_collate)
             pred = _logits(model(b["image"].to(device))).argmax(1)
             dice.append(hard_dice_per_image(pred, masks_to_labelmap(b["masks"].to(device)), names).cpu())
             for c in group_cols:

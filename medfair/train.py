@@ -292,6 +292,11 @@ class Trainer:
         if self.dist["distributed"]:
             self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.loss_fn, self.evaluate_fn, self.batch_transform = loss_fn, evaluate_fn, batch_transform
+        if collate_fn is None:                     # a dataset that may skip unreadable items brings the collate that counts them
+            base = getattr(train_ds, "dataset", train_ds)
+            collate_fn = getattr(base, "collate_fn", None)
+        self.can_skip = getattr(collate_fn, "__name__", "") == "skip_collate"
+        self.read_errors = []          # reasons of the items skipped while reading (datasets with on_error='skip')
         self.train_ds, self.val_ds, self.collate_fn = train_ds, val_ds, collate_fn
         pin = self.device.type == "cuda" if self.cfg.pin_memory == "auto" else bool(self.cfg.pin_memory)
         self.sampler = (DistributedSampler(train_ds, shuffle=True, seed=self.cfg.seed, drop_last=False)
@@ -359,17 +364,24 @@ class Trainer:
         total, n_img, t0 = 0.0, 0, time.perf_counter()
         bar = tqdm(self.train_loader(epoch), desc=f"epoch {epoch + 1}/{self.cfg.epochs}", leave=False,
                    disable=not (self.cfg.progress and self.is_main), total=self.steps_per_epoch)
+        n_skip = 0
         for step, batch in enumerate(bar):
+            if isinstance(batch, dict) and "skipped" in batch:          # items that could not be read: counted, not fatal
+                n_skip += int(batch.pop("skipped")); self.read_errors += list(batch.pop("skip_reasons", []))
+                if not batch: continue
             batch = to_device(batch, self.device, self.channels_last)
             if self.batch_transform is not None: batch = self.batch_transform(batch, aug_g)
-            if step == 0 and self.is_main: self.batch_log.append(summarize_batch_records(batch, epoch))
+            if not self.batch_log or self.batch_log[-1].get("epoch") != epoch:
+                if self.is_main: self.batch_log.append(summarize_batch_records(batch, epoch))
             loss = self.train_step(batch, epoch)
             bs = _batch_size(batch)
             total += loss.item() * bs; n_img += bs
             bar.set_postfix(loss=f"{loss.item():.4f}")
         secs = time.perf_counter() - t0
-        return {"train_loss": total / max(n_img, 1), "lr": self.optimizer.param_groups[0]["lr"], "seconds": secs,
-                "images_per_s": n_img * self.dist["world_size"] / max(secs, 1e-9)}
+        out = {"train_loss": total / max(n_img, 1), "lr": self.optimizer.param_groups[0]["lr"], "seconds": secs,
+               "images_per_s": n_img * self.dist["world_size"] / max(secs, 1e-9)}
+        if self.can_skip: out["skipped"] = n_skip
+        return out
 
     @torch.no_grad()
     def validate(self) -> dict:
