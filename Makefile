@@ -17,7 +17,7 @@ KERNEL := medfair
 RUNS ?= runs
 N_WORKERS ?= 2
 
-.PHONY: help venv browser repro test export readme docs lab
+.PHONY: help venv browser dicom3tools repro test export readme docs lab
 
 help:
 	@echo "make repro   run the headline reproduction (medfair repro run $(REPRO)) -> $(RUNS)/$(REPRO)/"
@@ -57,7 +57,15 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium install failed: browser tests will be skipped"; \
 	else echo "no chromium and no apt as root: browser tests will be skipped"; fi
 
-test: $(STAMP) browser
+# The DICOM validity tests run dicom3tools' dciodvfy on the files medfair writes: installed the same way.
+dicom3tools:
+	@if command -v dciodvfy >/dev/null 2>&1; then echo "dciodvfy: $$(command -v dciodvfy)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's dicom3tools for the DICOM validity tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dicom3tools >/dev/null) || echo "dicom3tools install failed: DICOM validity tests will be skipped"; \
+	else echo "no dciodvfy and no apt as root: DICOM validity tests will be skipped"; fi
+
+test: $(STAMP) browser dicom3tools
 	$(BIN)/nbdev_test --n_workers $(N_WORKERS)
 	$(PY) -m pytest tests/ -q
 

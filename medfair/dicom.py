@@ -516,6 +516,42 @@ def _uids(uid_entropy):
 
 MEDFAIR_IMPLEMENTATION_UID = generate_uid(entropy_srcs=["medfair implementation"])
 
+_SEX_CODES = {"F": "F", "FEMALE": "F", "M": "M", "MALE": "M", "O": "O", "OTHER": "O"}
+
+def _sex_code(sex) -> str:
+    "PatientSex (F, M, O, or empty when unknown); an unrecognised value is an error, not silently 'O'."
+    if sex is None or (isinstance(sex, float) and np.isnan(sex)) or str(sex).strip() == "" or str(sex).strip().lower() == "unknown": return ""
+    code = _SEX_CODES.get(str(sex).strip().upper())
+    if code is None: raise MedfairInputError("meta['sex']", f"{sex!r} is not F, M or O (use '' or 'unknown' when unknown)")
+    return code
+
+def _code(value: str, scheme: str, meaning: str) -> Dataset:
+    d = Dataset(); d.CodeValue, d.CodingSchemeDesignator, d.CodeMeaning = value, scheme, meaning
+    return d
+
+_VR_MAX = {"subject_id": 64, "manufacturer": 64, "model": 64, "site": 64, "body_part": 16, "view": 16}
+
+def _check_write_meta(meta: dict):
+    "The metadata `write_dicom` stores, checked against what DICOM allows (lengths, positive finite numbers)."
+    if not isinstance(meta, dict): raise MedfairInputError("meta", f"expected a dict, got {type(meta).__name__}")
+    for k, n in _VR_MAX.items():
+        v = meta.get(k)
+        if v is not None and len(str(v)) > n: raise MedfairInputError(f"meta[{k!r}]", f"{str(v)[:20]!r}… has {len(str(v))} characters; DICOM allows {n}")
+        if v is not None and any(ch in str(v) for ch in "\\\n\r"): raise MedfairInputError(f"meta[{k!r}]", "must not contain a backslash or a line break")
+    for k in ("kvp", "mas", "sid_mm"):
+        v = meta.get(k)
+        if v is None or (isinstance(v, float) and np.isnan(v) and k == "sid_mm"): continue
+        try: x = float(v)
+        except (TypeError, ValueError) as err: raise MedfairInputError(f"meta[{k!r}]", f"{v!r} is not a number") from err
+        if not (np.isfinite(x) and x > 0): raise MedfairInputError(f"meta[{k!r}]", f"must be a positive finite number, got {v!r}")
+    sp = meta.get("pixel_spacing")
+    if sp is not None:
+        vals = [sp] if np.ndim(sp) == 0 else list(sp)
+        try: ok = len(vals) in (1, 2) and all(np.isfinite(float(x)) and float(x) > 0 for x in vals)
+        except (TypeError, ValueError): ok = False
+        if not ok: raise MedfairInputError("meta['pixel_spacing']", f"must be one or two positive finite mm values, got {sp!r}")
+    _sex_code(meta.get("sex"))
+
 def write_dicom(
     path,  # output file (str or Path); parent folders are created
     stored_pixels: np.ndarray,  # 2-D non-negative integers that fit in `meta['bits_stored']` bits, as the file stores them
@@ -527,6 +563,9 @@ def write_dicom(
     "Write `stored_pixels` (2-D unsigned ints) with the acquisition/demographic fields of `meta` as a DX (or CR) DICOM file."
     arr = np.asarray(stored_pixels)
     if arr.ndim != 2: raise MedfairInputError("stored_pixels", f"expected a 2-D image, got shape {arr.shape}")
+    if 0 in arr.shape: raise MedfairInputError("stored_pixels", f"the image is empty (shape {arr.shape})")
+    if max(arr.shape) > 65535: raise MedfairInputError("stored_pixels", f"rows and columns are at most 65535 in DICOM, got {arr.shape}")
+    _check_write_meta(meta)
     if not np.issubdtype(arr.dtype, np.integer): raise MedfairInputError("stored_pixels", f"expected unsigned integers, got {arr.dtype}")
     if arr.size and arr.min() < 0: raise MedfairInputError("stored_pixels", "negative values; DX stores unsigned integers")
     photometric = str(meta.get("photometric", "MONOCHROME2"))
@@ -561,20 +600,27 @@ def write_dicom(
     if meta.get("model"): ds.ManufacturerModelName = str(meta["model"])
     sid = str(meta.get("subject_id", "anonymous"))
     ds.PatientName, ds.PatientID, ds.PatientBirthDate = sid, sid, ""
-    ds.PatientSex = {"F": "F", "M": "M"}.get(str(meta.get("sex", "")).upper()[:1], "O") if meta.get("sex") else ""
+    ds.PatientSex = _sex_code(meta.get("sex"))
     if meta.get("age") is not None and not pd.isna(meta.get("age")): ds.PatientAge = _age_string(meta["age"])
     ds.PatientIdentityRemoved = "YES"
     ds.DeidentificationMethod = "synthetic subject (medfair); no real patient data"
     if meta.get("site"):
         ds.ClinicalTrialSponsorName, ds.ClinicalTrialProtocolID = "medfair (synthetic)", "medfair-synthetic-cohort"
+        ds.ClinicalTrialProtocolName = ""
         ds.ClinicalTrialSiteID = ds.ClinicalTrialSiteName = str(meta["site"])
         ds.ClinicalTrialSubjectID = sid
     ds.BodyPartExamined = str(meta.get("body_part", "CHEST"))
     ds.ViewPosition = str(meta.get("view", "") or "")
-    ds.PatientOrientation = ""
+    ds.PatientOrientation = ["L", "F"]          # rows run to the patient's left, columns to the feet: the viewing convention
+    ds.ImageLaterality = "U"                    # a chest radiograph images an unpaired region
+    ds.AnatomicRegionSequence = [_code("51185008", "SCT", "Chest")]
+    if modality == "DX":                        # modules of the DX IOD that CR does not have
+        ds.PositionReferenceIndicator, ds.DetectorType, ds.PositionerType = "", "", ""
+        ds.AcquisitionContextSequence = []
+    else: del ds.FrameOfReferenceUID
     if meta.get("kvp") is not None: ds.KVP = _ds_value(meta["kvp"])
     if meta.get("mas") is not None:
-        ds.ExposureInmAs = float(meta["mas"]); ds.Exposure = int(round(float(meta["mas"])))
+        ds.ExposureInmAs = float(meta["mas"]); ds.Exposure = int(round(float(meta["mas"])))   # mAs to the precision it has
     if meta.get("sid_mm") is not None and not pd.isna(meta.get("sid_mm")): ds.DistanceSourceToDetector = _ds_value(meta["sid_mm"])
     if meta.get("exposure_control") in ("AEC", "manual"):
         ds.ExposureControlMode = "AUTOMATIC" if meta["exposure_control"] == "AEC" else "MANUAL"
@@ -585,6 +631,14 @@ def write_dicom(
     if modality == "DX": ds.PresentationIntentType = "FOR PRESENTATION"
     ds.set_pixel_data(arr.astype(np.uint16 if bits > 8 else np.uint8), photometric, bits, generate_instance_uid=False)
     ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType = "0", "1", "US"
+    ds.BurnedInAnnotation = "NO"
+    if modality == "DX":                        # DX Image module: stored values are log exposure; MONOCHROME2 stores dense as high
+        ds.PixelIntensityRelationship = "LOG"
+        ds.PixelIntensityRelationshipSign = 1 if photometric == "MONOCHROME1" else -1
+    if window is not None:
+        try: c, w = (float(v) for v in window)
+        except (TypeError, ValueError) as err: raise MedfairInputError("window", f"expected (center, width), got {window!r}") from err
+        if not (np.isfinite(c) and np.isfinite(w) and w >= 1): raise MedfairInputError("window", f"center must be finite and width >= 1, got {window!r}")
     c, w = window if window is not None else (2 ** bits / 2, 2 ** bits)
     ds.WindowCenter, ds.WindowWidth = _ds_value(c), _ds_value(w)
     ds.PresentationLUTShape = "INVERSE" if photometric == "MONOCHROME1" else "IDENTITY"
