@@ -5,8 +5,12 @@
 # %% ../nbs/01_dicom.ipynb #38a5912d
 from __future__ import annotations
 import copy
+import datetime
+import functools
 import hashlib
+import hmac
 import io
+import secrets
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -23,12 +27,13 @@ from pydicom.uid import (UID, generate_uid, DeflatedExplicitVRLittleEndian, Expl
                          DigitalXRayImageStorageForPresentation, ComputedRadiographyImageStorage)
 from tqdm.auto import tqdm
 
-from .core import MedfairInputError
+from .core import MedfairInputError, package_version
 
 # %% auto #0
-__all__ = ['MAX_BYTES', 'VOI_FUNCTIONS', 'MEDFAIR_IMPLEMENTATION_UID', 'DicomReadError', 'DicomDecoderMissingError',
-           'NotAnImageError', 'open_dicom', 'parse_age', 'dicom_meta', 'modality_range', 'DicomImage', 'read_dicom',
-           'write_dicom', 'write_cohort', 'deidentify', 'scan_dicom_dir']
+__all__ = ['MAX_BYTES', 'VOI_FUNCTIONS', 'MEDFAIR_IMPLEMENTATION_UID', 'PS315_EDITION', 'BURNED_IN_MODALITIES', 'DicomReadError',
+           'DicomDecoderMissingError', 'NotAnImageError', 'open_dicom', 'parse_age', 'dicom_meta', 'modality_range',
+           'DicomImage', 'read_dicom', 'write_dicom', 'write_cohort', 'basic_profile', 'new_salt', 'deidentify',
+           'scan_dicom_dir']
 
 # %% ../nbs/01_dicom.ipynb #dee6e2e8
 class DicomReadError(MedfairInputError):
@@ -71,9 +76,13 @@ def _check_inflated_size(path: Path, max_bytes: int):
             pydicom.filereader._read_file_meta_info(f)        # leaves the file at the start of the deflated data set
             d, total = zlib.decompressobj(-zlib.MAX_WBITS), 0
             for chunk in iter(lambda: f.read(1 << 16), b""):
-                total += len(d.decompress(chunk, 1 << 20))
-                while d.unconsumed_tail and total <= max_bytes: total += len(d.decompress(d.unconsumed_tail, 1 << 20))
-                if total > max_bytes: break
+                data = chunk
+                while data and not d.eof and total <= max_bytes:   # at most 1 MiB of output held at a time
+                    out = d.decompress(data, 1 << 20)
+                    total += len(out)
+                    if not out and len(d.unconsumed_tail) >= len(data): break   # no progress: dcmread reports the stream
+                    data = d.unconsumed_tail
+                if d.eof or total > max_bytes: break
     except Exception:
         return                                              # not a well-formed deflated file: dcmread below reports it
     if total > max_bytes:
@@ -675,22 +684,42 @@ def write_cohort(
     return out
 
 # %% ../nbs/01_dicom.ipynb #fb43d0ea
-_PHI_KEYWORDS = (
-    "PatientBirthDate", "PatientBirthTime", "PatientBirthName", "PatientAddress", "PatientTelephoneNumbers",
-    "PatientMotherBirthName", "OtherPatientIDs", "OtherPatientIDsSequence", "OtherPatientNames", "IssuerOfPatientID",
-    "MedicalRecordLocator", "MilitaryRank", "BranchOfService", "EthnicGroup", "Occupation", "PatientReligiousPreference",
-    "CountryOfResidence", "RegionOfResidence", "PatientInsurancePlanCodeSequence", "PatientWeight", "PatientSize",
-    "AdditionalPatientHistory", "PatientComments", "InstitutionName", "InstitutionAddress", "InstitutionalDepartmentName",
-    "InstitutionCodeSequence", "ReferringPhysicianAddress", "ReferringPhysicianTelephoneNumbers", "StationName",
-    "DeviceSerialNumber", "DetectorID", "AccessionNumber", "StudyID", "RequestAttributesSequence", "ReferencedPatientSequence",
-    "ReferencedStudySequence", "ImageComments", "StudyDescription", "SeriesDescription", "RequestedProcedureDescription",
-    "PerformedProcedureStepDescription", "PerformedProcedureStepID", "ScheduledProcedureStepID", "RequestedProcedureID",
-    "AdmissionID", "AdmittingDiagnosesDescription", "DerivationDescription", "ProtocolName", "InstanceCreatorUID",
-    "ClinicalTrialSubjectReadingID", "ContentCreatorName")
-_KEEP_UIDS = ("TransferSyntaxUID", "ImplementationClassUID", "CodingSchemeUID")
+PS315_EDITION = "dicomfields_2026c"   # the edition of PS3.15 Table E.1-1 (as dicom-anonymizer ships it) the profile follows
+_CODES = {"D_TAGS": "D", "Z_TAGS": "Z", "X_TAGS": "X", "U_TAGS": "U", "Z_D_TAGS": "Z/D", "X_Z_TAGS": "X/Z", "X_D_TAGS": "X/D",
+          "X_Z_D_TAGS": "X/Z/D", "X_Z_U_STAR_TAGS": "X/Z/U*"}
+BURNED_IN_MODALITIES = ("US", "SC", "XA", "RF", "ES", "OT", "DOC", "XC", "GM", "SM", "IVUS", "OP", "OPT", "ECG")   # text in pixels is common
+
+@functools.lru_cache(maxsize=1)
+def basic_profile() -> tuple[dict, list]:
+    """PS3.15 Annex E Table E.1-1 (Basic Application Level Confidentiality Profile) as (exact, masked): `exact` maps a
+    tag (int) to its action code ('D', 'Z', 'X', 'U' or a choice such as 'X/Z/D'); `masked` lists (group, element,
+    group mask, element mask, code) for repeating groups (overlays, curves). The table comes from the `dicom-anonymizer`
+    package (KitwareMedical), edition `PS315_EDITION`."""
+    from dicomanonymizer.dicomfields_selector import dicom_anonymization_database_selector
+    cats = dicom_anonymization_database_selector(PS315_EDITION)
+    exact, masked = {}, []
+    for cat, code in _CODES.items():
+        for t in cats[cat]:
+            if len(t) == 2: exact[(t[0] << 16) | t[1]] = code
+            else: masked.append((*t, code))
+    return exact, masked
+
+def _profile_action(tag: int, vr: str) -> str | None:
+    exact, masked = basic_profile()
+    code = exact.get(int(tag))
+    if code is None:
+        g, e = int(tag) >> 16, int(tag) & 0xFFFF
+        code = next((m[4] for m in masked if g & m[2] == m[0] & m[2] and e & m[3] == m[1] & m[3]), None)
+    if code is None or "/" not in code: return code
+    if "U" in code and vr == "UI": return "U"          # X/Z/U*: UIDs (in the items) are replaced
+    return "Z" if "Z" in code else "D"                 # a choice: keep the element present (empty or dummy), its content gone
 
 def _pseudo(salt: str, value: str, n: int = 12) -> str:
-    return hashlib.sha256(f"{salt}|{value}".encode()).hexdigest()[:n]
+    return hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()[:n]
+
+def new_salt() -> str:
+    "A random 128-bit secret (hex) for `deidentify`: keep it with the study (not with the data) to pseudonymise later files consistently."
+    return secrets.token_hex(16)
 
 def _age_years(ds) -> float | None:
     a = parse_age(ds.get("PatientAge"))
@@ -701,52 +730,108 @@ def _age_years(ds) -> float | None:
         return float(s[0] - b[0] - ((s[1], s[2]) < (b[1], b[2])))
     return None
 
+_DUMMY = {"PN": "ANONYMOUS", "DA": "19000101", "TM": "000000", "DT": "19000101000000", "AS": "000Y", "UI": "2.25.0",
+          "IS": "0", "DS": "0", "US": 0, "SS": 0, "UL": 0, "SL": 0, "FL": 0.0, "FD": 0.0, "UV": 0, "SV": 0, "AT": 0}
+
+def _dummy(vr: str):
+    if vr in _DUMMY: return _DUMMY[vr]
+    if vr in ("OB", "OW", "OD", "OF", "OL", "OV", "UN"): return b"\0\0"
+    return "ANONYMIZED" if vr in ("LO", "LT", "ST", "UT", "UC", "SH", "AE", "CS", "UR") else "ANON"
+
+def _shift_date(v: str, days: int) -> str:
+    "DA/DT value moved by `days` (time of day kept); malformed values become empty."
+    s = str(v).strip()
+    if len(s) < 8 or not s[:8].isdigit(): return ""
+    try: d = datetime.date(int(s[:4]), int(s[4:6]), int(s[6:8])) + datetime.timedelta(days=days)
+    except ValueError: return ""
+    return d.strftime("%Y%m%d") + s[8:]
+
+def _burned_in_reason(ds: Dataset) -> str | None:
+    def flags(kw):
+        v = _get(ds, kw)
+        vals = list(v) if isinstance(v, (list, pydicom.multival.MultiValue)) else ([] if v is None else [v])
+        return [str(x).strip().upper() for x in vals if str(x).strip()]
+    for kw in ("BurnedInAnnotation", "RecognizableVisualFeatures"):
+        if "YES" in flags(kw): return f"{kw} is YES: the pixels may identify the patient; mask them and pass allow_burned_in=True"
+    mod = (_str(ds, "Modality") or "").upper()
+    if not flags("BurnedInAnnotation") and mod in BURNED_IN_MODALITIES:
+        return (f"BurnedInAnnotation is missing on a {mod} image, where text in the pixels is common; check the pixels "
+                "and pass allow_burned_in=True")
+    return None
+
 def deidentify(
     ds: Dataset | str | Path,  # a data set (copied, left unchanged) or the path of a DICOM file
     out=None,  # path to write the de-identified file to; None = only return it
     *,
-    salt: str = "",  # secret mixed into the pseudonymous PatientID and the re-derived UIDs; same salt = same pseudonyms
+    salt: str | None = None,  # secret keying the pseudonyms, the new UIDs and the date shift; None = a fresh `new_salt()` (returned as `.medfair_salt`)
     age_edges: Sequence[float] = (0, 18, 40, 60, 80, 90),  # age band edges in years: PatientAge becomes its band's lower edge
-    keep_dates: bool = False,  # keep dates and times (DA, DT, TM elements, StudyDate); False removes them
-    keep: Sequence[str] = (),  # keywords of elements to leave untouched (exempt from removal and scrubbing)
-    allow_burned_in: bool = False,  # accept files flagged BurnedInAnnotation=YES (once the text in the pixels is masked)
+    dates: str = "shift",  # 'shift': every date moved by one salted per-patient offset; 'keep': full dates; 'remove': emptied
+    keep: Sequence[str] = (),  # keywords of elements to leave untouched (exempt from the profile)
+    allow_burned_in: bool = False,  # accept images flagged (or, for US/SC/XA/..., not flagged) as carrying identifying pixels
 ) -> Dataset:
-    "A de-identified copy of `ds` (a Dataset or a path); written to `out` when given. See the notes above."
+    """A de-identified copy of `ds` under PS3.15's Basic Application Level Confidentiality Profile (Table E.1-1, every
+    element at every depth, file meta included; private elements removed), with the Retain Longitudinal Temporal
+    Information with Modified Dates option (`dates='shift'`) and the Retain Patient Characteristics option for sex and a
+    banded age. Written to `out` when given. See the notes above."""
+    if dates not in ("shift", "keep", "remove"): raise MedfairInputError("dates", f"must be 'shift', 'keep' or 'remove', got {dates!r}")
+    salt = new_salt() if salt is None else str(salt)
+    if not salt: raise MedfairInputError("salt", "must not be empty: an empty salt lets anyone recompute the pseudonyms (pass None for a random one)")
     path = ds if not isinstance(ds, Dataset) else getattr(ds, "filename", None) or "dataset"
     ds = open_dicom(ds) if not isinstance(ds, Dataset) else copy.deepcopy(ds)
     try:
-        if str(ds.get("BurnedInAnnotation", "")).upper() == "YES" and not allow_burned_in:
-            raise MedfairInputError(str(path), "BurnedInAnnotation is YES: text in the pixels may identify the patient; "
-                                               "mask it and pass allow_burned_in=True")
+        if str(_get(ds, "SOPClassUID") or _get(getattr(ds, "file_meta", Dataset()), "MediaStorageSOPClassUID") or "") == "1.2.840.10008.1.3.10":
+            raise MedfairInputError(str(path), "a DICOMDIR indexes files by path (which may encode identifiers): de-identify the "
+                                               "files themselves and build a new index")
+        if not allow_burned_in and (why := _burned_in_reason(ds)): raise MedfairInputError(str(path), why)
         keep = set(keep)
-        age = _age_years(ds)
-        old_id = str(ds.get("PatientID", "") or ds.get("PatientName", "") or "")
-        ds.remove_private_tags()
-        for kw in _PHI_KEYWORDS:
-            if kw in ds and kw not in keep: delattr(ds, kw)
-        def _scrub(d: Dataset, elem):
-            if elem.keyword in keep: return
-            if elem.VR == "PN" or (not keep_dates and elem.VR in ("DA", "DT", "TM")):
-                del d[elem.tag]
-            elif elem.VR == "UI" and elem.value and not elem.keyword.endswith("ClassUID") and elem.keyword not in _KEEP_UIDS:
-                vals = elem.value if isinstance(elem.value, pydicom.multival.MultiValue) else [elem.value]
-                new = [generate_uid(entropy_srcs=[salt, "uid", str(v)]) for v in vals]
-                elem.value = new if len(new) > 1 else new[0]
-        ds.walk(_scrub)
+        age, sex = _age_years(ds), _str(ds, "PatientSex")
+        old_id = str(_get(ds, "PatientID") or _get(ds, "PatientName") or "")
+        shift = -(int(_pseudo(salt, "date|" + old_id, 8), 16) % 3650 + 30)      # 30 days to 10 years back, one per patient
+        def visit(d: Dataset):
+            for tag in list(d.keys()):
+                elem = d[tag]
+                if tag.is_private: del d[tag]; continue
+                if elem.keyword in keep: continue
+                act = _profile_action(tag, elem.VR)
+                if elem.VR in ("DA", "DT") and act is not None and dates != "remove":
+                    if dates == "shift":
+                        vals = elem.value if isinstance(elem.value, (list, pydicom.multival.MultiValue)) else [elem.value]
+                        elem.value = [_shift_date(v, shift) for v in vals] if len(vals) > 1 else _shift_date(vals[0] or "", shift)
+                    continue
+                if elem.VR == "TM" and act is not None and dates != "remove": continue   # time of day: kept with the dates
+                if act == "X": del d[tag]
+                elif act == "Z": elem.value = [] if elem.VR == "SQ" else ("" if isinstance(elem.value, str) or elem.VR in ("PN", "DA", "TM", "DT") else None)
+                elif act == "D": elem.value = [Dataset()] if elem.VR == "SQ" else _dummy(elem.VR)
+                elif act == "U":
+                    vals = elem.value if isinstance(elem.value, (list, pydicom.multival.MultiValue)) else [elem.value]
+                    new = [generate_uid(prefix="2.25.", entropy_srcs=[salt, "uid", str(v)]) if v else "" for v in vals]
+                    elem.value = new if len(new) > 1 else new[0]
+                elif elem.VR == "SQ":
+                    for item in elem.value: visit(item)
+        visit(ds)
+        fm = getattr(ds, "file_meta", None)
+        if fm is not None:
+            for tag in list(fm.keys()):
+                if tag.element in (0x0016, 0x0017, 0x0018, 0x0100, 0x0102): del fm[tag]      # AE titles, private information
+            if "SOPInstanceUID" in ds: fm.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
         pseudo = "anon-" + _pseudo(salt, old_id) if old_id else "anon"
         ds.PatientName, ds.PatientID = pseudo, pseudo
+        if "PatientSex" not in keep:                                 # Retain Patient Characteristics: sex, age as a band
+            ds.PatientSex = sex if sex in ("F", "M", "O") else ""
         if age is not None:
             edges = sorted(float(e) for e in age_edges)
             lower = max([e for e in edges if e <= age], default=edges[0])
             ds.PatientAge = f"{int(lower):03d}Y"
         elif "PatientAge" in ds: del ds.PatientAge
-        if not keep_dates:
-            ds.StudyDate, ds.StudyTime = "", ""
         ds.PatientIdentityRemoved = "YES"
-        ds.DeidentificationMethod = "medfair deidentify: PHI/names/dates out, UIDs hashed, age banded"[:64]
-        if "SOPInstanceUID" in ds and hasattr(ds, "file_meta"): ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.LongitudinalTemporalInformationModified = {"shift": "MODIFIED", "keep": "UNMODIFIED", "remove": "REMOVED"}[dates]
+        ds.DeidentificationMethod = f"PS3.15 E.1-1 basic profile ({PS315_EDITION[11:]}), medfair {package_version('medfair') or ''}"[:64]
+        methods = [("113100", "Basic Application Confidentiality Profile"), ("113108", "Retain Patient Characteristics Option")]
+        if dates == "shift": methods.append(("113107", "Retain Longitudinal Temporal Information Modified Dates Option"))
+        if dates == "keep": methods.append(("113106", "Retain Longitudinal Temporal Information Full Dates Option"))
+        ds.DeidentificationMethodCodeSequence = [_code(v, "DCM", m) for v, m in methods]
         if out is not None:
-            ts = _transfer_syntax(ds, path) if hasattr(ds, "file_meta") else None
+            ts = _transfer_syntax(ds, path) if fm is not None else None
             if ts is None: ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
             for fkw, kw in (("MediaStorageSOPClassUID", "SOPClassUID"), ("MediaStorageSOPInstanceUID", "SOPInstanceUID")):
                 if not ds.file_meta.get(fkw) and ds.get(kw): setattr(ds.file_meta, fkw, ds[kw].value)
@@ -756,6 +841,7 @@ def deidentify(
     except Exception as err:                                  # nothing raw leaves: a file we cannot rewrite is named and refused
         if out is not None: Path(out).unlink(missing_ok=True)   # no half-written output
         raise DicomReadError(path, f"cannot de-identify or write it ({type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''})") from err
+    ds.medfair_salt = salt                                     # for the caller (a Python attribute: never written to the file)
     return ds
 
 # %% ../nbs/01_dicom.ipynb #b6c378d8

@@ -202,3 +202,13 @@ def test_deflate_bomb_is_refused_within_the_memory_bound(tmp_path):
 def test_deflated_file_within_the_bound_still_reads():
     img = read_dicom(get_testdata_file("image_dfl.dcm"))
     assert img.image.shape == (512, 512) and np.isfinite(img.image).all()
+
+
+def test_deflated_stream_with_trailing_bytes_does_not_hang(tmp_path):
+    "Found by atheris (tools/atheris_dicom.py): bytes after the end of the deflate stream kept the size check looping."
+    p = tmp_path / "tail.dcm"
+    _deflate_bomb(p, 4 * 2 ** 20)                                              # more output than one 1 MiB step
+    with open(p, "ab") as f: f.write(b"\x01\x02trailing bytes after the deflate stream" * 40)
+    code = f"from medfair.dicom import read_dicom\ntry: read_dicom({str(p)!r}); print('read')\nexcept Exception as e: print(type(e).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)   # a hang fails here
+    assert out.stdout.strip() in ("read", "DicomReadError"), out.stdout + out.stderr
