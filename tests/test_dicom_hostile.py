@@ -185,18 +185,24 @@ def test_deflate_bomb_is_refused_within_the_memory_bound(tmp_path):
     _deflate_bomb(bomb, 512 * 2 ** 20)
     assert bomb.stat().st_size < 2 * 2 ** 20                                   # a ~1 MB file that inflates to 512 MiB
     limit = 64 * 2 ** 20
+    ok = tmp_path / "ok.dcm"
+    _deflate_bomb(ok, 16 * 2 ** 20)                                            # a deflated file within the bound
     code = textwrap.dedent(f"""
         import resource, sys
         from medfair.dicom import read_dicom, DicomReadError
+        vm = int(next(l for l in open("/proc/self/status") if l.startswith("VmSize")).split()[1]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (vm + 4 * {limit}, vm + 4 * {limit}))   # address space: what is mapped + 4x the limit
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try: read_dicom({str(bomb)!r}, max_bytes={limit}); print("READ")
         except DicomReadError as e: print("REFUSED", "max_bytes" in str(e))
         print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024)
+        print(read_dicom({str(ok)!r}, max_bytes={limit}).image.shape[0])       # a file within the bound reads under the same rlimit
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     lines = out.stdout.split()
     assert lines[:2] == ["REFUSED", "True"], out.stdout + out.stderr
     assert int(lines[2]) < 2 * limit, f"peak memory grew by {int(lines[2]) / 2**20:.0f} MiB"
+    assert int(lines[3]) == int(np.sqrt(16 * 2 ** 20 // 2)), out.stdout + out.stderr
 
 
 def test_deflated_file_within_the_bound_still_reads():
