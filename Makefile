@@ -48,22 +48,22 @@ repro: $(STAMP)
 	$(BIN)/medfair repro run $(REPRO) --out $(RUNS)/$(REPRO) --force $(REPRO_ARGS)
 
 # ---- every test ---------------------------------------------------------------------------
-# The browser tests drive Debian's Chromium with Playwright (no browser download): install it with
-# apt when it is missing and we may (root + apt-get); otherwise those tests are skipped with a reason.
-browser:
-	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
+# Some tests need a Debian tool: the browser tests drive Chromium with Playwright (no browser download), the DICOM
+# validity tests run dicom3tools' dciodvfy. Each is installed with apt when it is missing and we may (root + apt-get);
+# otherwise its tests are skipped with a reason. $(call apt_tool,COMMAND,PACKAGE,WHICH TESTS)
+define apt_tool
+	@if command -v $(1) >/dev/null 2>&1; then echo "$(1): $$(command -v $(1))"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium install failed: browser tests will be skipped"; \
-	else echo "no chromium and no apt as root: browser tests will be skipped"; fi
+	  echo "installing Debian's $(2) for the $(3)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null) || echo "$(2) install failed: $(3) will be skipped"; \
+	else echo "no $(1) and no apt as root: $(3) will be skipped"; fi
+endef
 
-# The DICOM validity tests run dicom3tools' dciodvfy on the files medfair writes: installed the same way.
+browser:
+	$(call apt_tool,chromium,chromium,browser tests)
+
 dicom3tools:
-	@if command -v dciodvfy >/dev/null 2>&1; then echo "dciodvfy: $$(command -v dciodvfy)"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Debian's dicom3tools for the DICOM validity tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dicom3tools >/dev/null) || echo "dicom3tools install failed: DICOM validity tests will be skipped"; \
-	else echo "no dciodvfy and no apt as root: DICOM validity tests will be skipped"; fi
+	$(call apt_tool,dciodvfy,dicom3tools,DICOM validity tests)
 
 test: $(STAMP) browser dicom3tools
 	$(BIN)/nbdev_test --n_workers $(N_WORKERS)
