@@ -14,7 +14,7 @@ from .core import MedfairInputError
 from .metrics import group_keys
 
 # %% auto #0
-__all__ = ['CONFORMAL_SCORES', 'nonconformity', 'MondrianConformal', 'set_coverage']
+__all__ = ['CONFORMAL_SCORES', 'nonconformity', 'MondrianConformal', 'set_coverage', 'selective_curve']
 
 # %% ../nbs/40_conformal.ipynb #a0e850dc
 CONFORMAL_SCORES = ("lac", "aps")
@@ -120,4 +120,31 @@ def set_coverage(
         rows.append(dict(group_col=col, group=g, n=n, coverage=k / n if n else np.nan, ci_low=lo, ci_high=hi,
                          mean_set_size=float(S[m].sum(1).mean()) if n else np.nan, target=1 - alpha,
                          under_covered=bool(hi < 1 - alpha) if n else False))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/40_conformal.ipynb #56efc755
+def selective_curve(
+    labels,  # true classes (N,)
+    probs,  # predicted probabilities (N, K); the prediction is the argmax, the confidence its probability
+    groups=None,  # groups to report separately (1-D array, dict or DataFrame); None = overall only
+    coverages=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5),  # shares of cases answered, by one confidence cut-off over all cases
+) -> pd.DataFrame:
+    """Accuracy on the answered cases when only the most confident share `coverage` of all cases is answered (one global
+    cut-off), overall and per group: rows group_col, group, coverage, threshold, answered (share of the group answered), accuracy, n."""
+    p, y = np.asarray(probs, dtype=np.float64), np.asarray(labels)
+    if p.ndim != 2 or y.shape != (len(p),): raise MedfairInputError("probs", f"expected (N, K) probabilities and N labels, got {p.shape} and {y.shape}")
+    conf, right = p.max(1), p.argmax(1) == y
+    parts = [("overall", "all", np.ones(len(p), bool))]
+    if groups is not None:
+        keys = group_keys(groups)
+        parts += [("group", g, keys == g) for g in sorted(set(keys))]
+    rows = []
+    for c in coverages:
+        if not 0 < c <= 1: raise MedfairInputError("coverages", f"each must lie in (0, 1], got {c}")
+        t = np.quantile(conf, 1 - c, method="inverted_cdf") if c < 1 else -np.inf
+        ans = conf >= t
+        for col, g, m in parts:
+            a = ans & m
+            rows.append(dict(group_col=col, group=g, coverage=c, threshold=float(t), answered=float(a.sum() / max(m.sum(), 1)),
+                             accuracy=float(right[a].mean()) if a.any() else np.nan, n=int(m.sum())))
     return pd.DataFrame(rows)
