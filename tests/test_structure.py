@@ -32,3 +32,17 @@ def test_private_import_check_can_fail(tmp_path):
 def test_every_public_parameter_is_documented():
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "check_docs.py")], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_no_notebook_mixes_imports_with_code():
+    "nbdev's docs processing executes every cell with an import: a cell that also uses earlier state breaks `make docs`."
+    import importlib.util
+    import nbformat
+    spec = importlib.util.spec_from_file_location("split_import_cells", ROOT / "tools" / "split_import_cells.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    mixed = {}
+    for p in sorted((ROOT / "nbs").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in p.parts: continue
+        n = mod.split(nbformat.read(p, as_version=4))          # on a copy in memory: counts the cells it would split
+        if n: mixed[str(p.relative_to(ROOT))] = n
+    assert mixed == {}, f"run `python tools/split_import_cells.py nbs/*.ipynb`: {mixed}"
