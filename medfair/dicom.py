@@ -302,9 +302,9 @@ def _pixel_module(ds: Dataset, path, max_bytes: int) -> dict:
     if spp != 1: raise DicomReadError(path, f"SamplesPerPixel is {_str(ds, 'SamplesPerPixel')!r}: a grayscale image has 1")
     frames = _int(ds, "NumberOfFrames") if "NumberOfFrames" in ds else 1
     if frames is None or frames < 1: raise DicomReadError(path, f"NumberOfFrames is {_str(ds, 'NumberOfFrames')!r}: must be a positive integer")
-    nbytes = rows * cols * frames * max(alloc, 8) // 8 * (2 if alloc > 16 else 1)   # + the float64 copy the pipeline makes
+    nbytes = rows * cols * frames * 8                      # the float64 image the LUT pipeline works on: the largest buffer
     if nbytes > max_bytes:
-        raise DicomReadError(path, f"{frames} frame(s) of {rows}×{cols} at {alloc} bits decode to {nbytes / 2**20:.0f} MiB, "
+        raise DicomReadError(path, f"{frames} frame(s) of {rows}×{cols} need {nbytes / 2**20:.0f} MiB as float64, "
                                    f"more than max_bytes={max_bytes / 2**20:.0f} MiB; refused before decoding")
     return dict(rows=rows, cols=cols, frames=frames, bits_allocated=alloc, bits_stored=stored, signed=rep == 1)
 
