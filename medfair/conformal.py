@@ -12,9 +12,10 @@ from statsmodels.stats.proportion import proportion_confint
 
 from .core import MedfairInputError
 from .metrics import group_keys
+from .resampling import paired_weights
 
 # %% auto #0
-__all__ = ['CONFORMAL_SCORES', 'nonconformity', 'MondrianConformal', 'set_coverage', 'selective_curve']
+__all__ = ['CONFORMAL_SCORES', 'nonconformity', 'MondrianConformal', 'set_coverage', 'coverage_over_splits', 'selective_curve']
 
 # %% ../nbs/40_conformal.ipynb #a0e850dc
 CONFORMAL_SCORES = ("lac", "aps")
@@ -120,6 +121,85 @@ def set_coverage(
         rows.append(dict(group_col=col, group=g, n=n, coverage=k / n if n else np.nan, ci_low=lo, ci_high=hi,
                          mean_set_size=float(S[m].sum(1).mean()) if n else np.nan, target=1 - alpha,
                          under_covered=bool(hi < 1 - alpha) if n else False))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/40_conformal.ipynb #ba074620
+def _cal_mask(codes, cal_fraction, rng):
+    "A random calibration mask taking round(cal_fraction · n_g) items of every group g (the rest are test items)."
+    cal = np.zeros(len(codes), bool)
+    for g in np.unique(codes):
+        idx = np.flatnonzero(codes == g)
+        cal[rng.permutation(idx)[:int(round(cal_fraction * len(idx)))]] = True
+    return cal
+
+def _min_count(n, alpha):
+    "Smallest c with (c + 1) / (n + 1) >= alpha: a label is in the set when at least c calibration scores are >= its score."
+    c = np.arange(n + 1)
+    return int(np.argmax((c + 1) / (n + 1) >= alpha)) if ((c + 1) / (n + 1) >= alpha).any() else n + 1
+
+def _threshold(cal_scores, alpha):
+    "The largest score a label may have and still be in the set (p-value >= alpha), from one group's calibration scores."
+    s = np.sort(cal_scores); m = _min_count(len(s), alpha)
+    return np.inf if m <= 0 else (s[len(s) - m] if m <= len(s) else -np.inf)
+
+def coverage_over_splits(
+    probs,  # class probabilities (N, K) of images the model did not train on (calibration and test pool)
+    labels,  # true classes (N,)
+    groups,  # group of each image (1-D array, dict or DataFrame of attributes)
+    alpha: float = 0.1,  # target miscoverage
+    score: str = "lac",  # nonconformity score, one of CONFORMAL_SCORES
+    cal_fraction: float = 0.5,  # share of each group's images used for calibration in every split
+    n_splits: int = 100,  # random calibration/test splits averaged for the estimate
+    n_boot: int = 200,  # bootstrap replicates for the CI (0 = no CI)
+    boot_splits: int = 50,  # splits averaged inside each bootstrap replicate
+    seed=0,  # seed of the splits and the bootstrap
+    ci_level: float = 0.95,  # level of the percentile CI
+) -> pd.DataFrame:
+    """Per-group coverage and set size of marginal and Mondrian split conformal sets, **averaged over random
+    calibration/test splits** of one pool (each split stratified by group), with a bootstrap CI: each replicate resamples
+    the pool's images within groups and averages `boot_splits` random splits of it (all copies of an image fall on one
+    side). The average over splits removes the luck of one split, which is what a claim about a *method* needs."""
+    P, y = np.asarray(probs, np.float64), np.asarray(labels)
+    if P.ndim != 2 or y.shape != (len(P),): raise MedfairInputError("probs", f"expected (N, K) probabilities and N labels, got {P.shape} and {y.shape}")
+    if not 0 < alpha < 1: raise MedfairInputError("alpha", f"must lie in (0, 1), got {alpha!r}")
+    if not 0 < cal_fraction < 1: raise MedfairInputError("cal_fraction", f"must lie in (0, 1), got {cal_fraction!r}")
+    if int(n_splits) < 1 or int(n_boot) < 0 or int(boot_splits) < 1: raise MedfairInputError("n_splits", "n_splits and boot_splits must be >= 1, n_boot >= 0")
+    keys = group_keys(groups)
+    if len(keys) != len(y): raise MedfairInputError("groups", f"{len(keys)} group labels for {len(y)} images")
+    names, codes = np.unique(keys, return_inverse=True)
+    S = nonconformity(P, None, score)                    # (N, K): every label's score
+    s_true = S[np.arange(len(y)), y]
+    G = len(names)
+
+    def one(cal, w=None):
+        "Coverage and set size per group, marginal (row 0) and Mondrian (row 1), for one split; `w` = bootstrap counts of the images."
+        ci, ti = np.flatnonzero(cal), np.flatnonzero(~cal)
+        if w is not None: ci, ti = np.repeat(ci, w[ci]), np.repeat(ti, w[ti])   # every copy of an image on its side of the split
+        q_m = _threshold(s_true[ci], alpha)
+        q_g = np.array([_threshold(s_true[ci[codes[ci] == g]], alpha) if (codes[ci] == g).any() else np.inf for g in range(G)])
+        out = np.empty((2, 2, G))
+        for r, q in enumerate((np.full(G, q_m), q_g)):
+            qt = q[codes[ti]]
+            cov, size = s_true[ti] <= qt, (S[ti] <= qt[:, None]).sum(1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[r, 0] = np.bincount(codes[ti], cov, G) / np.bincount(codes[ti], minlength=G)
+                out[r, 1] = np.bincount(codes[ti], size, G) / np.bincount(codes[ti], minlength=G)
+        return out
+
+    rng = np.random.default_rng(seed)
+    est = np.mean([one(_cal_mask(codes, cal_fraction, rng)) for _ in range(int(n_splits))], axis=0)
+    rows = []
+    if n_boot:
+        rb = np.random.default_rng(np.random.SeedSequence(seed if isinstance(seed, int) else 0).spawn(1)[0])
+        W = paired_weights(codes, int(n_boot), rb, dtype=np.int64)       # images resampled within groups
+        reps = np.array([np.nanmean([one(_cal_mask(codes, cal_fraction, rb), W[b]) for _ in range(int(boot_splits))], axis=0)
+                         for b in range(int(n_boot))])
+        lo, hi = np.quantile(reps, [(1 - ci_level) / 2, (1 + ci_level) / 2], axis=0)
+    n = np.bincount(codes, minlength=G)
+    for r, meth in enumerate(("marginal", "Mondrian")):
+        for g in range(G):
+            rows.append(dict(method=meth, group=names[g], n=int(n[g]), coverage=est[r, 0, g], ci_low=lo[r, 0, g] if n_boot else np.nan,
+                             ci_high=hi[r, 0, g] if n_boot else np.nan, mean_set_size=est[r, 1, g], target=1 - alpha))
     return pd.DataFrame(rows)
 
 # %% ../nbs/40_conformal.ipynb #56efc755
