@@ -362,7 +362,9 @@ class Trainer:
         aug_g = torch.Generator(device=self.device if self.device.type == "cuda" else "cpu")
         aug_g.manual_seed(self.cfg.seed * 7919 + epoch * 104_729 + self.dist["rank"])
         total, n_img, t0 = 0.0, 0, time.perf_counter()
-        bar = tqdm(self.train_loader(epoch), desc=f"epoch {epoch + 1}/{self.cfg.epochs}", leave=False,
+        # iter(): tqdm.auto's constructor calls iter() on what it wraps; given the loader itself, every epoch would start a
+        # second iterator (with workers: the data read twice) and draw an extra seed from the global torch generator
+        bar = tqdm(iter(self.train_loader(epoch)), desc=f"epoch {epoch + 1}/{self.cfg.epochs}", leave=False,
                    disable=not (self.cfg.progress and self.is_main), total=self.steps_per_epoch)
         n_skip = 0
         for step, batch in enumerate(bar):
