@@ -17,7 +17,7 @@ CI_CLAIMS = {
     "underdiagnosis": ["sex", "intersection", "control_sex"],
     "mitigation": ["shortcut_fpr_gap_reduced", "control_no_shortcut", "control_fpr_gap"],
     "seg_sex_imbalance": ["sex_gap_change", "female_change", "control_sex_gap_change"],
-    "det_fairness": ["sens_bedside", "cpm_bedside", "mondrian_covers"],
+    "det_fairness": ["sens_bedside", "mondrian_covers"],
 }
 
 
