@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 # %% auto #0
-__all__ = ['KEY_PACKAGES', 'MedfairError', 'MedfairInputError', 'check_seed', 'as_generator', 'to_jsonable', 'sha256_file',
-           'parallel_map', 'default_device', 'resolve_device', 'package_version', 'quarto_version', 'system_info']
+__all__ = ['KEY_PACKAGES', 'MedfairError', 'MedfairInputError', 'check_seed', 'as_generator', 'first_output', 'to_jsonable',
+           'sha256_file', 'parallel_map', 'default_device', 'resolve_device', 'package_version', 'quarto_version',
+           'system_info']
 
 # %% ../nbs/90_core.ipynb #1ab4c37f
 class MedfairError(Exception):
@@ -49,6 +50,13 @@ def as_generator(
     if isinstance(seed, np.random.Generator): return seed
     if seed is None or isinstance(seed, np.random.SeedSequence): return np.random.default_rng(seed)
     return np.random.default_rng(check_seed(seed))
+
+def first_output(
+    out,  # a model's output: a tensor, or a tuple/list whose first element is the main output (e.g. logits, features)
+):
+    "The main output of a model that may also return auxiliary ones: the first element of a tuple or list, else `out` itself."
+    return out[0] if isinstance(out, (tuple, list)) else out
+
 
 # %% ../nbs/90_core.ipynb #227ec5ba
 def to_jsonable(

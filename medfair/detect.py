@@ -473,11 +473,24 @@ class GroupEvaluation:
         lo, hi = interval(rep, np.array([est]), alpha=alpha)
         return {"estimate": est, "ci_low": float(lo[0]), "ci_high": float(hi[0])}
 
-def _group_rows(groups, n):
+def _by_group(groups, n, score, n_boot, seed, alpha, keep_replicates) -> GroupEvaluation:
+    """Shared by the per-group evaluations: one stratified bootstrap over the n images; `score(W, m)` returns
+    ({metric: (1 + n_boot,) values under the weight rows W}, instances of the images m) for every group's images m."""
     g = pd.DataFrame(groups).reset_index(drop=True) if not isinstance(groups, pd.DataFrame) else groups.reset_index(drop=True)
     if len(g) != n: raise MedfairInputError("groups", f"{len(g)} rows for {n} images")
     g = g.astype(str)
-    return g, [("overall", "all", np.ones(n, bool))] + [(c, v, (g[c] == v).to_numpy()) for c in g.columns for v in sorted(g[c].unique())]
+    cells = [("overall", "all", np.ones(n, bool))] + [(c, v, (g[c] == v).to_numpy()) for c in g.columns for v in sorted(g[c].unique())]
+    W = paired_weights(g, n_boot, seed, dtype=np.float64)
+    Wall = np.r_[np.ones((1, n)), W]                              # row 0: the point estimate
+    rows, reps = [], {}
+    for col, val, m in cells:
+        vals, n_inst = score(Wall * m, m)
+        for met, v in vals.items():
+            lo, hi = interval(v[1:], v[:1], alpha=alpha)
+            rows.append(dict(group_col=col, group=val, metric=met, estimate=float(v[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
+                             n_images=int(m.sum()), n_instances=int(n_inst)))
+            if keep_replicates: reps[(col, val, met)] = v[1:]
+    return GroupEvaluation(pd.DataFrame(rows), reps, W if keep_replicates else None)
 
 def detection_by_group(
     preds: list,  # per-image predictions: boxes, scores, labels (`predict_detections`)
@@ -494,25 +507,14 @@ def detection_by_group(
     """FROC CPM, sensitivity at `fp_rate` false positives per image, AP50 and mAP@[.5:.95] per group, with percentile CIs
     from one stratified bootstrap over images (each group's images resampled within it; all groups and metrics share the
     resamples, so differences between groups are paired)."""
-    g, cells = _group_rows(groups, len(gts))
     fr = tuple(sorted(set(FROC_FP_RATES) | {float(fp_rate)}))
     ltab, dtab = match_lesions(preds, gts, hit=hit), match_detections(preds, gts, iou_thresholds)
-    W = paired_weights(g, n_boot, seed, dtype=np.float64)
-    Wall = np.r_[np.ones((1, len(gts))), W]
-    rows, reps = [], {}
-    k_fp = fr.index(float(fp_rate))
-    cpm_idx = [fr.index(r) for r in FROC_FP_RATES]
-    for col, val, m in cells:
-        Wm = Wall * m
-        f = froc(ltab, weights=Wm, fp_rates=fr)
-        a = average_precision(dtab, weights=Wm)
-        vals = {"cpm": f["sensitivity"][:, cpm_idx].mean(1), "sensitivity": f["sensitivity"][:, k_fp], "ap50": a["ap50"], "map": a["map"]}
-        for met, v in vals.items():
-            lo, hi = interval(v[1:], v[:1], alpha=alpha)
-            rows.append(dict(group_col=col, group=val, metric=met, estimate=float(v[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
-                             n_images=int(m.sum()), n_instances=int(ltab.n_lesions[m].sum())))
-            if keep_replicates: reps[(col, val, met)] = v[1:]
-    return GroupEvaluation(pd.DataFrame(rows), reps, W if keep_replicates else None)
+    k_fp, cpm_idx = fr.index(float(fp_rate)), [fr.index(r) for r in FROC_FP_RATES]
+    def score(Wm, m):
+        f, a = froc(ltab, weights=Wm, fp_rates=fr), average_precision(dtab, weights=Wm)
+        return ({"cpm": f["sensitivity"][:, cpm_idx].mean(1), "sensitivity": f["sensitivity"][:, k_fp], "ap50": a["ap50"], "map": a["map"]},
+                ltab.n_lesions[m].sum())
+    return _by_group(groups, len(gts), score, n_boot, seed, alpha, keep_replicates)
 
 def instance_segmentation_by_group(
     preds: list,  # per-image predictions with masks (k, H, W) and scores (`predict_detections` of a Mask R-CNN)
@@ -526,7 +528,6 @@ def instance_segmentation_by_group(
 ) -> GroupEvaluation:
     """Matched-instance panoptic quality PQ = SQ × RQ (IoU > 0.5) and mean per-instance Dice per group, with CIs from a
     stratified bootstrap over images. Overlapping predicted masks are resolved by score first (`instance_map`)."""
-    g, cells = _group_rows(groups, len(gts))
     per = []
     for p, t in zip(preds, gts):
         tm = np.asarray(t["masks"], bool)
@@ -535,20 +536,10 @@ def instance_segmentation_by_group(
         per.append(instance_scores(instance_map(p["masks"], p["scores"], score_threshold, shape=shape), instance_map(tm, shape=shape)))
     tp, fp, fn, si = (np.array([s[k] for s in per], np.float64) for k in ("tp", "fp", "fn", "sum_iou"))
     dsum, dn = np.array([s["dice"].sum() for s in per]), np.array([len(s["dice"]) for s in per], np.float64)
-    W = paired_weights(g, n_boot, seed, dtype=np.float64)
-    Wall = np.r_[np.ones((1, len(gts))), W]
-    rows, reps = [], {}
-    for col, val, m in cells:
-        Wm = Wall * m
-        q = panoptic_quality(tp, fp, fn, si, Wm)
+    def score(Wm, m):
         with np.errstate(invalid="ignore", divide="ignore"):
-            vals = {**q, "instance_dice": (Wm @ dsum) / (Wm @ dn)}
-        for met, v in vals.items():
-            lo, hi = interval(v[1:], v[:1], alpha=alpha)
-            rows.append(dict(group_col=col, group=val, metric=met, estimate=float(v[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
-                             n_images=int(m.sum()), n_instances=int(dn[m].sum())))
-            if keep_replicates: reps[(col, val, met)] = v[1:]
-    return GroupEvaluation(pd.DataFrame(rows), reps, W if keep_replicates else None)
+            return {**panoptic_quality(tp, fp, fn, si, Wm), "instance_dice": (Wm @ dsum) / (Wm @ dn)}, dn[m].sum()
+    return _by_group(groups, len(gts), score, n_boot, seed, alpha, keep_replicates)
 
 # %% ../nbs/42_detect.ipynb #3f5a3eb1
 def plot_froc(

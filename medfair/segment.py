@@ -18,7 +18,7 @@ from torch import nn
 from torch.utils.data import Subset
 
 from .metrics import dice_coefficient, worst_group_score
-from .core import MedfairInputError, as_generator, resolve_device
+from .core import MedfairInputError, as_generator, first_output, resolve_device
 from .cohort import ORGANS, CohortConfig, generate_cohort
 from .data import CXRDataset, composition_subset, stratified_split
 from .records import SPATIAL_OPS, preprocess_splits
@@ -228,8 +228,6 @@ def hard_dice_per_image(
     return dice_coefficient(labelmap_to_masks(pred, structures), labelmap_to_masks(target, structures), axes=(-2, -1))
 
 # %% ../nbs/21_segment.ipynb #306e1bd3
-def _logits(out): return out[0] if isinstance(out, (tuple, list)) else out
-
 @torch.no_grad()
 def predict_labelmaps(
     model: nn.Module,  # segmentation net returning B×K×H×W logits (or (logits, features)); its mode is restored afterwards
@@ -245,7 +243,7 @@ def predict_labelmaps(
     was = model.training; model.eval()
     p = next(model.parameters(), None)
     dev = p.device if p is not None else dev
-    out = [_logits(model(x[i:i + batch_size].to(dev))).argmax(1).cpu() for i in range(0, len(x), batch_size)]
+    out = [first_output(model(x[i:i + batch_size].to(dev))).argmax(1).cpu() for i in range(0, len(x), batch_size)]
     model.train(was)
     return torch.cat(out).numpy() if out else np.zeros((0, *x.shape[-2:]), np.int64)
 
@@ -442,7 +440,7 @@ def segmentation_loss_fn(
     "`loss_fn(model, batch)` for `Trainer`: label-map target from the batch masks, groups from `batch['groups'][group_key]`."
     loss = loss if loss is not None else FairnessAwareSegmentationLoss()
     def loss_fn(model, batch):
-        logits = _logits(model(batch["image"]))
+        logits = first_output(model(batch["image"]))
         target = masks_to_labelmap(batch["masks"])
         groups = None
         if group_key is not None and (loss.lambda_fair > 0 or loss.dro_eta > 0):
@@ -466,7 +464,7 @@ def segmentation_evaluate_fn(
         dice, groups = [], {c: [] for c in group_cols}
         for b in loader:
             if "image" not in b: continue                  # a batch whose items could not be read (see medfair.data.skip_collate)
-            pred = _logits(model(b["image"].to(device))).argmax(1)
+            pred = first_output(model(b["image"].to(device))).argmax(1)
             dice.append(hard_dice_per_image(pred, masks_to_labelmap(b["masks"].to(device)), names).cpu())
             for c in group_cols:
                 if c not in b.get("groups", {}): raise MedfairInputError("group_cols", f"{c!r} not in the batch groups {sorted(b.get('groups', {}))}")

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .core import MedfairInputError, check_seed
+from .core import MedfairInputError, check_seed, first_output
 from .metrics import group_keys
 
 # %% auto #0
@@ -47,7 +47,6 @@ def mc_dropout_mode(
 # %% ../nbs/43_uncertainty.ipynb #2b9d89a5
 ACTIVATIONS = ("auto", "softmax", "sigmoid", "none")
 
-def _logits(out): return out[0] if isinstance(out, (tuple, list)) else out
 
 def _activate(z: torch.Tensor, activation: str) -> torch.Tensor:
     if activation == "auto": activation = "sigmoid" if z.ndim >= 2 and z.shape[1] == 1 else "softmax"
@@ -70,7 +69,7 @@ def _model_device(model):
 def _forward_all(model, x, batch_size, activation) -> np.ndarray:
     p = next(iter(model.parameters()), None)
     dev, dtype = _model_device(model), p.dtype if p is not None and p.is_floating_point() else torch.float32
-    outs = [_activate(_logits(model(x[i:i + batch_size].to(dev, dtype))), activation).cpu()
+    outs = [_activate(first_output(model(x[i:i + batch_size].to(dev, dtype))), activation).cpu()
             for i in range(0, len(x), batch_size)]
     return torch.cat(outs).numpy()
 
