@@ -30,7 +30,7 @@ from .train import TRAIN_FIELDS, Trainer, TrainConfig, seed_everything_local, to
 __all__ = ['GRL_SCHEDULES', 'BACKBONES', 'FAIRNESS_TERMS', 'METHODS', 'CLASSIFIER_FIELDS', 'grad_reverse', 'GradientReversal',
            'grl_schedule', 'SmallCNN', 'adapt_first_conv', 'build_backbone', 'FairMultiTaskClassifier',
            'soft_group_rates', 'fairness_gap', 'FairMultiTaskLoss', 'balanced_weights', 'balanced_sampler',
-           'ClassifierResult', 'predict', 'make_evaluate_fn', 'ClassifierConfig', 'train_classifier']
+           'resize_images', 'ClassifierResult', 'predict', 'make_evaluate_fn', 'ClassifierConfig', 'train_classifier']
 
 # %% ../nbs/30_classify.ipynb #75ac1304
 class _GradReverse(torch.autograd.Function):
@@ -89,22 +89,25 @@ _FIRST_CONV = {"resnet18": "conv1", "resnet50": "conv1", "densenet121": "feature
 _HEAD = {"resnet18": "fc", "resnet50": "fc", "densenet121": "classifier", "efficientnet_b0": "classifier"}
 
 class SmallCNN(nn.Module):
-    "A small CNN for CPU lessons: `n_blocks` × (3×3 conv, GroupNorm, SiLU, 2× max-pool), widths doubling from `width`, global average pool."
+    "A small CNN for CPU lessons: `n_blocks` × (two 3×3 conv + norm + SiLU, 2× max-pool), widths doubling from `width`, global average pool; `norm` = GroupNorm (default) or BatchNorm (whose statistics test-time adaptation re-estimates)."
     def __init__(
         self,
         in_channels: int = 1,  # channels of the input images
         width: int = 16,  # channels of the first block (>= 1), doubled by each further block
         n_blocks: int = 4,  # conv blocks (>= 1), each halving the resolution
         max_width: int = 128,  # cap on the channels of any block (= the feature width once reached)
+        norm: str = "group",  # 'group' (GroupNorm, batch-independent) or 'batch' (BatchNorm: AdaBN/TENT can adapt it)
     ):
         super().__init__()
         if n_blocks < 1: raise MedfairInputError("n_blocks", f"must be >= 1, got {n_blocks}")
         if width < 1: raise MedfairInputError("width", f"must be >= 1, got {width}")
+        if norm not in ("group", "batch"): raise MedfairInputError("norm", f"must be 'group' or 'batch', got {norm!r}")
+        mk = (lambda c: nn.GroupNorm(min(8, c), c)) if norm == "group" else nn.BatchNorm2d
         layers, cin = [], in_channels
         for i in range(n_blocks):
             cout = min(width * 2 ** i, max_width)
-            layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.GroupNorm(min(8, cout), cout), nn.SiLU(inplace=True),
-                       nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.GroupNorm(min(8, cout), cout), nn.SiLU(inplace=True),
+            layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), mk(cout), nn.SiLU(inplace=True),
+                       nn.Conv2d(cout, cout, 3, padding=1, bias=False), mk(cout), nn.SiLU(inplace=True),
                        nn.MaxPool2d(2)]
             cin = cout
         self.features = nn.Sequential(*layers)
@@ -405,7 +408,11 @@ def balanced_sampler(
 # %% ../nbs/30_classify.ipynb #e61b6602
 METHODS = ("erm", "resample", "groupdro", "adversarial", "fairreg")
 
-def _resize_images(images: np.ndarray, size: int) -> np.ndarray:
+def resize_images(
+    images: np.ndarray,  # (N, H, W) images in [0, 1]
+    size: int,  # side of the square output in pixels
+) -> np.ndarray:
+    "Images resized to size × size (bilinear, antialiased, in chunks of 256; clipped to [0, 1]); returned as given when already that size."
     if images.shape[-1] == size and images.shape[-2] == size: return images
     t = torch.from_numpy(np.ascontiguousarray(images, np.float32))[:, None]
     out = [F.interpolate(t[i:i + 256], size=(size, size), mode="bilinear", antialias=True, align_corners=False) for i in range(0, len(t), 256)]
@@ -536,7 +543,7 @@ def _split_cohort(cohort, labels, group, seed, fractions, female_fraction, image
     strat = [group] + ([labels[0]] if meta[labels[0]].nunique() > 1 else [])
     sp = stratified_split(meta, by=strat, fractions=fractions, seed=as_generator(seed))
     if female_fraction is not None: sp["train"] = composition_subset(meta, sp["train"], female_fraction, seed=as_generator(seed + 1))
-    images = _resize_images(cohort.images, image_size)
+    images = resize_images(cohort.images, image_size)
     for k, idx in sp.items():
         if len(idx) == 0: raise MedfairInputError("fractions", f"the {k} split is empty; use more subjects or larger fractions")
     if preprocess is not None:                     # fit on the training split only, then apply to every split once
