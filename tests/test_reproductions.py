@@ -18,6 +18,7 @@ CI_CLAIMS = {
     "mitigation": ["shortcut_fpr_gap_reduced", "control_no_shortcut", "control_fpr_gap"],
     "seg_sex_imbalance": ["sex_gap_change", "female_change", "control_sex_gap_change"],
     "det_fairness": ["sens_bedside", "mondrian_covers"],
+    "site_transfer": ["bedside_drop", "control_no_loss"],
 }
 
 
