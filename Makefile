@@ -66,8 +66,8 @@ dicom3tools:
 	$(call apt_tool,dciodvfy,dicom3tools,DICOM validity tests)
 
 test: $(STAMP) browser dicom3tools
-	$(BIN)/nbdev_test --n_workers $(N_WORKERS)
-	$(PY) -m pytest tests/ -q
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers $(N_WORKERS)  # one torch thread per notebook: $(N_WORKERS) notebooks run at once
+	$(PY) -m pytest tests/ -q --durations=15
 
 # ---- development ----------------------------------------------------------------------------
 export: $(STAMP)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,14 +16,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from .augbatch import augment_batch
-from .classify import build_backbone
+from .classify import GradientReversal, build_backbone, grl_schedule
 from .core import MedfairInputError, as_generator
 from .resampling import interval, paired_weights
 from .train import TensorDictDataset, Trainer, TrainConfig, zscore_images
 
 # %% auto #0
-__all__ = ['PHYSICS_OPS', 'VIEW_KINDS', 'SSL_METHODS', 'PROBE_KINDS', 'physics_views', 'generic_views', 'nt_xent', 'vicreg_loss',
-           'SSLModel', 'SSLConfig', 'pretrain_ssl', 'extract_features', 'probe_attribute', 'probe_table']
+__all__ = ['PHYSICS_OPS', 'VIEW_KINDS', 'SSL_METHODS', 'PROBE_KINDS', 'SHORTCUT_SETS', 'SEMI_METHODS', 'physics_views',
+           'generic_views', 'nt_xent', 'vicreg_loss', 'SSLModel', 'SSLConfig', 'pretrain_ssl', 'extract_features',
+           'probe_attribute', 'probe_table', 'shortcut_sets', 'describe_sets', 'fit_linear_head', 'ShortcutResult',
+           'shortcut_eval', 'erase_attribute', 'train_scratch', 'label_efficiency_ssl', 'plot_shortcut',
+           'plot_label_efficiency_ssl']
 
 # %% ../nbs/45_ssl.ipynb #d9b200e3
 PHYSICS_OPS = ("geometric", "xray_exposure", "xray_scatter", "xray_noise", "xray_grid")
@@ -155,6 +158,10 @@ class SSLConfig:
         small CNN: channels of the first block
     proj_dim : int
         projector output width
+    adv_weight : float
+        with an `adversary`: weight of the adversary's cross-entropy in the loss
+    adv_strength : float
+        with an `adversary`: largest gradient-reversal strength (reached on the DANN ramp)
     seed : int
         initialisation, batch order and view seed
     device : str
@@ -172,6 +179,8 @@ class SSLConfig:
     temperature: float = 0.2
     width: int = 16
     proj_dim: int = 64
+    adv_weight: float = 1.0
+    adv_strength: float = 1.0
     seed: int = 0
     device: str = "cpu"
     progress: bool = False
@@ -179,11 +188,15 @@ class SSLConfig:
 def pretrain_ssl(
     images,  # (N, H, W) or (N, 1, H, W) unlabelled radiographs in [0, 1]
     config: SSLConfig | None = None,  # method, views and optimisation
+    adversary=None,  # optional (N,) attribute values per image (e.g. manufacturer, from the DICOM header): an adversary head learns to predict them from the features through gradient reversal
     **overrides,  # single SSLConfig fields (epochs=3, method='vicreg', ...)
 ) -> tuple[SSLModel, pd.DataFrame]:
     """Self-supervised pretraining of an `SSLModel` on unlabelled images: each batch gets two views per image (drawn on
     the device from the engine's seeded generator), and the SimCLR or VICReg loss pulls the two views' projections
-    together. Returns the model (eval mode) and the training history (one row per epoch)."""
+    together. With an `adversary` (attribute values that need no annotation: manufacturer, site), a small head predicts
+    the attribute from both views' features behind a `GradientReversal` layer whose strength follows the DANN ramp to
+    `adv_strength`: the encoder is pushed to make the attribute unreadable while it learns the views' invariance.
+    Returns the model (eval mode) and the training history (one row per epoch)."""
     cfg = dataclasses.replace(config or SSLConfig(), **overrides)
     if cfg.method not in SSL_METHODS: raise MedfairInputError("method", f"must be one of {list(SSL_METHODS)}, got {cfg.method!r}")
     if cfg.views not in VIEW_KINDS: raise MedfairInputError("views", f"must be one of {VIEW_KINDS}, got {cfg.views!r}")
@@ -191,9 +204,19 @@ def pretrain_ssl(
     if x.ndim == 3: x = x[:, None]
     if x.ndim != 4 or x.shape[1] != 1: raise MedfairInputError("images", f"expected (N, H, W) or (N, 1, H, W), got shape {tuple(x.shape)}")
     if len(x) < 2 * 2: raise MedfairInputError("images", f"need at least 4 images, got {len(x)}")
+    cols = {"image": x}
+    if adversary is not None:
+        adv = pd.Series(np.asarray(adversary, dtype=object))
+        if len(adv) != len(x) or adv.isna().any(): raise MedfairInputError("adversary", f"need one attribute value per image ({len(x)}), without missing values")
+        classes = sorted(adv.astype(str).unique())
+        if len(classes) < 2: raise MedfairInputError("adversary", "the attribute has a single value: nothing to hide")
+        cols["adv"] = torch.as_tensor(adv.astype(str).map({c: k for k, c in enumerate(classes)}).to_numpy().astype(np.int64))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         model = SSLModel("small_cnn", cfg.proj_dim, width=cfg.width, norm="batch")
+        if adversary is not None:
+            model.adversary = nn.Sequential(GradientReversal(0.0), nn.Linear(model.n_features, 64), nn.ReLU(inplace=True), nn.Linear(64, len(classes)))
+            model.adversary_classes = classes
     view = physics_views if cfg.views == "physics" else generic_views
     def two_views(batch, g):
         im = batch["image"]
@@ -202,14 +225,20 @@ def pretrain_ssl(
         return batch
     loss = SSL_METHODS[cfg.method]
     kw = {"temperature": cfg.temperature} if cfg.method == "simclr" else {}
+    total = cfg.epochs * math.ceil(len(x) / cfg.batch_size)
+    state = {"step": 0}
     def loss_fn(net, batch):
-        z = net(torch.cat([batch["view1"], batch["view2"]]))["projection"]
-        n = len(batch["view1"])
+        out = net(torch.cat([batch["view1"], batch["view2"]]))
+        z, n = out["projection"], len(batch["view1"])
         if n < 2: return z.sum() * 0.0                   # an epoch's last batch of one image: no pair to contrast
-        return loss(z[:n], z[n:], **kw)
+        total_loss = loss(z[:n], z[n:], **kw)
+        if "adv" in batch:
+            net.adversary[0].strength = grl_schedule(state["step"] / max(total - 1, 1), cfg.adv_strength, "dann"); state["step"] += 1
+            total_loss = total_loss + cfg.adv_weight * F.cross_entropy(net.adversary(out["features"]), batch["adv"].repeat(2))
+        return total_loss
     tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay, seed=cfg.seed,
                        device=cfg.device, progress=cfg.progress)
-    trainer = Trainer(model, loss_fn, TensorDictDataset(image=x), config=tcfg, batch_transform=two_views)
+    trainer = Trainer(model, loss_fn, TensorDictDataset(**cols), config=tcfg, batch_transform=two_views)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed + 1)
         hist = trainer.fit()
@@ -264,7 +293,9 @@ def probe_attribute(
 ) -> dict:
     """How well an attribute can be read from frozen features: out-of-fold probabilities of a probe trained by stratified
     cross-validation, scored by AUROC (binary) or macro one-vs-rest AUROC (several classes) with a bootstrap CI. Chance
-    is 0.5. Returns {'auroc', 'ci_low', 'ci_high', 'n', 'classes', 'chance'} and the out-of-fold probabilities."""
+    is 0.5. Returns {'auroc', 'ci_low', 'ci_high', 'n', 'classes', 'chance'}, the out-of-fold probabilities ('oof') and
+    the bootstrap replicates ('replicates'): two feature sets probed for the same labels with the same seed share the
+    resamples, so the difference of their replicates gives a paired CI."""
     from sklearn.model_selection import StratifiedKFold
     if kind not in PROBE_KINDS: raise MedfairInputError("kind", f"must be one of {PROBE_KINDS}, got {kind!r}")
     X = np.asarray(features, np.float64)
@@ -286,7 +317,7 @@ def probe_attribute(
     reps = np.array([_auroc_ovr(y, P, classes, w) for w in W])
     lo, hi = interval(reps, np.array([est]), alpha=alpha)
     return {"auroc": est, "ci_low": float(lo[0]), "ci_high": float(hi[0]), "n": int(len(y)), "classes": classes,
-            "chance": 0.5, "oof": P}
+            "chance": 0.5, "oof": P, "replicates": reps}
 
 def probe_table(
     features,  # (N, F) frozen features
@@ -312,3 +343,336 @@ def probe_table(
         rows.append({"attribute": f"{attributes[0]} (random features)", "probe": kind, "auroc": r["auroc"], "ci_low": r["ci_low"],
                      "ci_high": r["ci_high"], "n_classes": len(r["classes"]), "n": r["n"]})
     return pd.DataFrame(rows)
+
+# %% ../nbs/45_ssl.ipynb #11d67483
+SHORTCUT_SETS = ("pretrain", "train_on", "train_off", "test_aligned", "test_flipped")
+
+def shortcut_sets(
+    meta: pd.DataFrame,  # cohort metadata, one row per image
+    label: str,  # 0/1 label column (e.g. 'cardiomegaly')
+    marker: str,  # pandas query that selects the marked exams, e.g. "manufacturer == 'Meridian Radiography'"
+    n_train: int = 600,  # images per labelled training set
+    n_test: int = 500,  # images per test set
+    positive_share: float = 0.3,  # share of positives in every training and test set
+    marked_given_pos: float = 0.8,  # shortcut on: share of marked exams among the positives (training, aligned test)
+    marked_given_neg: float = 0.2,  # shortcut on: share of marked exams among the negatives
+    test_fraction: float = 0.4,  # share of each marker x label cell reserved for the test sets
+    seed: int = 0,  # split and draw seed
+) -> dict[str, np.ndarray]:
+    """Row indices (positions in `meta`, sorted) of the sets that switch a shortcut on and off. The cohort is split per
+    marker x label cell into a training pool and a test pool. From the training pool: `train_on`, in which the label's
+    prevalence is tied to the marker (a share `marked_given_pos` of the positives and `marked_given_neg` of the negatives
+    are marked), and `train_off`, with the same numbers of positives and negatives but the marker independent of the
+    label (its pool share among both). From the test pool: `test_aligned` (the training tie) and `test_flipped` (the tie
+    inverted). `pretrain` is the whole training pool, for self-supervised pretraining without labels."""
+    if label not in meta: raise MedfairInputError("label", f"{label!r} is not a metadata column")
+    y = pd.to_numeric(meta[label], errors="coerce")
+    if not y.isin([0, 1]).all(): raise MedfairInputError("label", f"{label!r} must hold 0/1 values only")
+    try: marked = meta.eval(marker)
+    except Exception as e: raise MedfairInputError("marker", f"could not evaluate {marker!r} on the metadata: {e}") from None
+    if not (isinstance(marked, pd.Series) and marked.dtype == bool): raise MedfairInputError("marker", f"{marker!r} must give one True/False per row")
+    for name, v in (("positive_share", positive_share), ("marked_given_pos", marked_given_pos), ("marked_given_neg", marked_given_neg), ("test_fraction", test_fraction)):
+        if not 0 <= v <= 1: raise MedfairInputError(name, f"must lie in [0, 1], got {v!r}")
+    m, y = marked.to_numpy(), y.to_numpy().astype(int)
+    rng = as_generator(seed)
+    train_cells, test_cells = {}, {}
+    for mk in (True, False):
+        for lab in (1, 0):
+            rows = rng.permutation(np.flatnonzero((m == mk) & (y == lab)))
+            k = int(round(test_fraction * len(rows)))
+            test_cells[mk, lab], train_cells[mk, lab] = rows[:k], rows[k:]
+    pool_share = sum(len(v) for (mk, _), v in train_cells.items() if mk) / max(sum(len(v) for v in train_cells.values()), 1)
+    def draw(cells, n, p_pos, p_neg, name):
+        n_pos = int(round(positive_share * n)); n_neg = n - n_pos
+        want = {(True, 1): int(round(p_pos * n_pos)), (True, 0): int(round(p_neg * n_neg))}
+        want[False, 1], want[False, 0] = n_pos - want[True, 1], n_neg - want[True, 0]
+        short = {f"{'marked' if mk else 'unmarked'}, {label}={lab}": (k, len(cells[mk, lab])) for (mk, lab), k in want.items() if k > len(cells[mk, lab])}
+        if short: raise MedfairInputError("n_train" if name.startswith("train") else "n_test", f"{name}: too few images in {short} (needed, available); use fewer images or a larger cohort")
+        return np.sort(np.concatenate([cells[c][:k] for c, k in want.items()]))
+    out = {"pretrain": np.sort(np.concatenate(list(train_cells.values())))}
+    out["train_on"] = draw(train_cells, n_train, marked_given_pos, marked_given_neg, "train_on")
+    out["train_off"] = draw(train_cells, n_train, pool_share, pool_share, "train_off")
+    out["test_aligned"] = draw(test_cells, n_test, marked_given_pos, marked_given_neg, "test_aligned")
+    out["test_flipped"] = draw(test_cells, n_test, marked_given_neg, marked_given_pos, "test_flipped")
+    return out
+
+def describe_sets(
+    meta: pd.DataFrame,  # cohort metadata
+    label: str,  # the 0/1 label column
+    marker: str,  # the marker query
+    sets: Mapping[str, np.ndarray],  # `shortcut_sets` output
+) -> pd.DataFrame:
+    "Per set: images, positives, marked share, and the label's prevalence among marked and unmarked exams (the tie)."
+    m, y = meta.eval(marker).to_numpy(), meta[label].to_numpy().astype(int)
+    rows = []
+    for name, ix in sets.items():
+        mm, yy = m[ix], y[ix]
+        rows.append({"set": name, "n": len(ix), "positives": int(yy.sum()), "marked share": mm.mean(),
+                     "P(label | marked)": yy[mm].mean() if mm.any() else np.nan, "P(label | unmarked)": yy[~mm].mean() if (~mm).any() else np.nan})
+    return pd.DataFrame(rows).set_index("set")
+
+# %% ../nbs/45_ssl.ipynb #3b4affe9
+def fit_linear_head(
+    features,  # (n, F) frozen features of the labelled training images
+    labels,  # (n,) 0/1 labels
+    C: float = 1.0,  # inverse L2 strength of the logistic regression
+):
+    "The downstream classifier of linear evaluation: standardised logistic regression on frozen features (scikit-learn)."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    y = np.asarray(labels).astype(int)
+    if len(np.unique(y)) != 2: raise MedfairInputError("labels", "need both classes to fit a head")
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000)).fit(np.asarray(features, np.float64), y)
+
+@dataclass
+class ShortcutResult:
+    "`shortcut_eval` output: per-group AUROC with CIs, and flipped − aligned differences with CIs."
+    auroc: pd.DataFrame  # representation, train ('on'/'off'), test ('aligned'/'flipped'), group, auroc, ci_low, ci_high, n
+    drops: pd.DataFrame  # representation, train, group: flipped − aligned AUROC (estimate, ci_low, ci_high)
+    replicates: dict  # (representation, train, test) -> (group names, estimates, bootstrap replicates (n_boot, groups))
+    alpha: float = 0.05  # 1 - coverage of the intervals
+
+    def difference(
+        self,
+        a: str,  # representation
+        b: str,  # representation it is compared with (a − b)
+        quantity: str = "drop",  # 'drop' (flipped − aligned), 'aligned' or 'flipped' (AUROC on that test set)
+        train: str = "on",  # 'on' or 'off': which training set's heads
+        group: str = "worst",  # 'worst', 'all' or a group value
+    ) -> dict:
+        "a − b for one quantity, with a CI from the paired bootstrap (both representations were scored on the same resamples)."
+        def get(rep):
+            if (rep, train, "aligned") not in self.replicates: raise MedfairInputError("a" if rep == a else "b", f"no results for representation {rep!r}, train {train!r}")
+            (names, Ea, Ba), (_, Ef, Bf) = self.replicates[rep, train, "aligned"], self.replicates[rep, train, "flipped"]
+            if group not in names: raise MedfairInputError("group", f"{group!r} is not among {names}")
+            k = names.index(group)
+            if quantity == "drop": return Ef[k] - Ea[k], Bf[:, k] - Ba[:, k]
+            if quantity == "aligned": return Ea[k], Ba[:, k]
+            if quantity == "flipped": return Ef[k], Bf[:, k]
+            raise MedfairInputError("quantity", f"must be 'drop', 'aligned' or 'flipped', got {quantity!r}")
+        (ea, ba), (eb, bb) = get(a), get(b)
+        lo, hi = interval(ba - bb, np.array([ea - eb]), alpha=self.alpha)
+        return {"estimate": float(ea - eb), "ci_low": float(lo[0]), "ci_high": float(hi[0])}
+
+    def shortcut_cost(
+        self,
+        rep: str,  # representation
+        group: str = "worst",  # 'worst', 'all' or a group value
+    ) -> dict:
+        """The shortcut's own cost: drop of the head trained with the tie minus drop of the head trained without it
+        (difference in differences). Both heads are scored on the same test sets and resamples, so what the flipped set
+        changes for every head (its other case mix) cancels and the CI is paired."""
+        out = {}
+        for tr in ("on", "off"):
+            if (rep, tr, "aligned") not in self.replicates: raise MedfairInputError("rep", f"no results for representation {rep!r}")
+            (names, Ea, Ba), (_, Ef, Bf) = self.replicates[rep, tr, "aligned"], self.replicates[rep, tr, "flipped"]
+            if group not in names: raise MedfairInputError("group", f"{group!r} is not among {names}")
+            k = names.index(group)
+            out[tr] = (Ef[k] - Ea[k], Bf[:, k] - Ba[:, k])
+        est, reps = out["on"][0] - out["off"][0], out["on"][1] - out["off"][1]
+        lo, hi = interval(reps, np.array([est]), alpha=self.alpha)
+        return {"estimate": float(est), "ci_low": float(lo[0]), "ci_high": float(hi[0])}
+
+def shortcut_eval(
+    representations: Mapping[str, np.ndarray],  # name -> (N, F) features of every cohort image
+    meta: pd.DataFrame,  # cohort metadata (N rows)
+    label: str,  # the 0/1 label column
+    sets: Mapping[str, np.ndarray],  # `shortcut_sets` output
+    group: str = "sex",  # metadata column whose groups are scored ('worst' = the lowest AUROC among them)
+    n_boot: int = 500,  # bootstrap resamples of each test set (stratified by group x label)
+    alpha: float = 0.05,  # 1 - coverage
+    seed: int = 0,  # bootstrap seed (the same resamples for every representation: paired across representations)
+) -> ShortcutResult:
+    """Does the downstream classifier use the shortcut? For each representation, a linear head is trained on `train_on`
+    (label tied to the marker) and on `train_off` (no tie) and scored on `test_aligned` and `test_flipped`: AUROC overall,
+    per group and for the worst group, with bootstrap CIs. A head that uses the marker loses AUROC when the tie is
+    flipped; the drop (flipped − aligned, CI from the two independent bootstraps) measures how much."""
+    from medfair.resampling import bootstrap_classification
+    y = meta[label].to_numpy().astype(int)
+    g = meta[group].astype(str).to_numpy()
+    W = {t: paired_weights(pd.DataFrame({"g": g[sets[f"test_{t}"]], "y": y[sets[f"test_{t}"]]}), n_boot, seed + k) for k, t in enumerate(("aligned", "flipped"))}
+    rows, drops, store = [], [], {}
+    for rep, X in representations.items():
+        X = np.asarray(X, np.float64)
+        if len(X) != len(meta): raise MedfairInputError("representations", f"{rep!r} has {len(X)} rows, the metadata {len(meta)}")
+        for tr in ("on", "off"):
+            head = fit_linear_head(X[sets[f"train_{tr}"]], y[sets[f"train_{tr}"]])
+            reps = {}
+            for t in ("aligned", "flipped"):
+                ix = sets[f"test_{t}"]
+                b = bootstrap_classification(y[ix], head.predict_proba(X[ix])[:, 1], {group: g[ix]}, metrics=["auroc"],
+                                             weights=W[t], keep_replicates=True, seed=seed)
+                tab = b.metrics.reset_index(drop=True)
+                est = tab["estimate"].to_numpy(); R = b.replicates["auroc"]
+                gi = np.flatnonzero(tab["group_col"].to_numpy() != "overall")
+                names = ["all"] + list(tab["group"].to_numpy()[gi])
+                E = np.concatenate([est[:1], est[gi], [est[gi].min()]])
+                B = np.column_stack([R[:, 0], R[:, gi], R[:, gi].min(1)])
+                names = names + ["worst"]
+                lo, hi = interval(B, E, alpha=alpha)
+                ns = list(tab["n"].to_numpy()[[0, *gi]]) + [int(tab["n"].to_numpy()[gi].min())]
+                for k, nm in enumerate(names):
+                    rows.append({"representation": rep, "train": tr, "test": t, "group": nm, "auroc": E[k], "ci_low": lo[k], "ci_high": hi[k], "n": ns[k]})
+                reps[t] = store[rep, tr, t] = (names, E, B)
+            (names, Ea, Ba), (_, Ef, Bf) = reps["aligned"], reps["flipped"]
+            lo, hi = interval(Bf - Ba, Ef - Ea, alpha=alpha)
+            for k, nm in enumerate(names):
+                drops.append({"representation": rep, "train": tr, "group": nm, "drop": Ef[k] - Ea[k], "ci_low": lo[k], "ci_high": hi[k]})
+    return ShortcutResult(pd.DataFrame(rows), pd.DataFrame(drops), store, alpha)
+
+# %% ../nbs/45_ssl.ipynb #7026b518
+def erase_attribute(
+    features,  # (N, F) features
+    values,  # (N,) attribute values (e.g. manufacturer); NaN / None rows are not used for the fit
+    fit_rows=None,  # rows used to fit the eraser (e.g. the pretraining pool); None = every row
+) -> tuple[np.ndarray, object]:
+    """Feature orthogonalisation with LEACE (least-squares concept erasure, Belrose et al. 2023; the `concept-erasure`
+    package): the smallest affine change of the features (in the whitened metric) after which no linear classifier can
+    predict the attribute better than a constant on the fitting data — the features' cross-covariance with the
+    attribute's one-hot code is zero. Needs only metadata, no labels. Returns the erased features (N, F) and the eraser."""
+    from concept_erasure import LeaceEraser
+    X = np.asarray(features, np.float64)
+    v = pd.Series(np.asarray(values, dtype=object))
+    if X.ndim != 2 or len(X) != len(v): raise MedfairInputError("features", f"expected ({len(v)}, F) features, got shape {X.shape}")
+    rows = np.arange(len(X)) if fit_rows is None else np.asarray(fit_rows)
+    rows = rows[v.iloc[rows].notna().to_numpy()]
+    classes = sorted(v.iloc[rows].astype(str).unique())
+    if len(classes) < 2: raise MedfairInputError("values", "need at least two attribute values among the fitting rows")
+    Z = (v.iloc[rows].astype(str).to_numpy()[:, None] == np.array(classes)[None]).astype(np.float64)
+    eraser = LeaceEraser.fit(torch.from_numpy(X[rows]), torch.from_numpy(Z))
+    return eraser(torch.from_numpy(X)).numpy(), eraser
+
+# %% ../nbs/45_ssl.ipynb #7cbbb4fd
+SEMI_METHODS = ("scratch", "ssl_probe", "ssl_self_training")
+
+def train_scratch(
+    images,  # (k, H, W) or (k, 1, H, W) labelled images
+    labels,  # (k,) 0/1 labels
+    steps: int = 300,  # AdamW steps on batches drawn with replacement
+    batch_size: int = 64,  # images per step (at most k)
+    lr: float = 2e-3,  # AdamW learning rate
+    width: int = 16,  # small CNN: channels of the first block
+    seed: int = 0,  # initialisation and batch seed
+) -> nn.Module:
+    """The supervised-only reference: medfair's small CNN (BatchNorm) trained from random initialisation on the labelled
+    images alone, a fixed number of steps (so 1 % and 100 % of the labels get the same compute). Returns it in eval mode."""
+    from medfair.classify import FairMultiTaskClassifier
+    x = torch.as_tensor(np.asarray(images, np.float32))
+    if x.ndim == 3: x = x[:, None]
+    y = torch.as_tensor(np.asarray(labels, np.float32))
+    if len(x) != len(y) or len(x) < 2: raise MedfairInputError("labels", f"need >= 2 labelled images with one label each, got {len(x)} images and {len(y)} labels")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = FairMultiTaskClassifier(1, 2, "small_cnn", norm="batch", width=width)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    g = torch.Generator().manual_seed(seed + 1)
+    pos_weight = torch.tensor([(len(y) - y.sum()).clamp(min=1) / y.sum().clamp(min=1)])
+    model.train()
+    for _ in range(int(steps)):
+        b = torch.randint(len(x), (min(batch_size, len(x)),), generator=g)
+        if len(b) < 2: continue
+        loss = F.binary_cross_entropy_with_logits(model(x[b])["logits"][:, 0], y[b], pos_weight=pos_weight)
+        opt.zero_grad(); loss.backward(); opt.step()
+    return model.eval()
+
+def label_efficiency_ssl(
+    features,  # (N, F) frozen SSL features of every cohort image
+    images,  # (N, H, W) the cohort's images (for the supervised-only CNN)
+    meta: pd.DataFrame,  # cohort metadata (N rows)
+    label: str,  # the 0/1 label column
+    train_rows,  # rows that may be labelled (the labelled pool); the rest of them are the unlabelled images
+    test_rows,  # rows scored
+    fractions: Sequence[float] = (0.01, 0.1, 1.0),  # shares of `train_rows` that get labels (stratified by label)
+    methods: Sequence[str] = SEMI_METHODS,  # 'scratch' (CNN on the labels only), 'ssl_probe' (linear head), 'ssl_self_training' (pseudo-labels)
+    group: str = "sex",  # groups scored
+    seeds: Sequence[int] = (0,),  # label draws (and scratch initialisations)
+    threshold: float = 0.9,  # self-training: pseudo-label confidence threshold
+    scratch_steps: int = 300,  # supervised-only CNN: AdamW steps
+    n_boot: int = 300,  # bootstrap resamples of the test set
+) -> pd.DataFrame:
+    """Label-efficiency by group: with a share of the training labels, the supervised-only CNN, a linear head on SSL
+    features, and self-training on SSL features (scikit-learn's `SelfTrainingClassifier`: the head labels the unlabelled
+    pool where it is confident and is refit). One row per method, fraction, seed and group: AUROC with CI."""
+    from sklearn.semi_supervised import SelfTrainingClassifier
+    from medfair.resampling import bootstrap_classification
+    from medfair.transfer import predict_proba
+    bad = [m for m in methods if m not in SEMI_METHODS]
+    if bad: raise MedfairInputError("methods", f"{bad} are not among {SEMI_METHODS}")
+    if any(not 0 < f <= 1 for f in fractions): raise MedfairInputError("fractions", f"every fraction must lie in (0, 1], got {list(fractions)}")
+    X = np.asarray(features, np.float64); y = meta[label].to_numpy().astype(int); g = meta[group].astype(str).to_numpy()
+    tr, te = np.asarray(train_rows), np.asarray(test_rows)
+    W = paired_weights(pd.DataFrame({"g": g[te], "y": y[te]}), n_boot, 0)
+    rows = []
+    for s in seeds:
+        rng = as_generator(1000 + s)
+        perm = {c: rng.permutation(tr[y[tr] == c]) for c in (0, 1)}
+        for f in fractions:
+            lab = np.sort(np.concatenate([p[:max(2, int(round(f * len(p))))] for p in perm.values()]))
+            for m in methods:
+                if m == "scratch":
+                    net = train_scratch(images[lab], y[lab], steps=scratch_steps, seed=s)
+                    score = predict_proba(net, images[te])
+                elif m == "ssl_probe":
+                    score = fit_linear_head(X[lab], y[lab]).predict_proba(X[te])[:, 1]
+                else:
+                    yy = np.full(len(tr), -1); pos = np.searchsorted(tr, lab) if np.all(np.diff(tr) > 0) else np.array([np.flatnonzero(tr == r)[0] for r in lab])
+                    yy[pos] = y[lab]
+                    st = SelfTrainingClassifier(_probe_model("linear", s), threshold=threshold, max_iter=10).fit(X[tr], yy)
+                    score = st.predict_proba(X[te])[:, 1]
+                b = bootstrap_classification(y[te], score, {group: g[te]}, metrics=["auroc"], weights=W)
+                for _, r in b.metrics.iterrows():
+                    rows.append({"method": m, "fraction": f, "n_labels": len(lab), "seed": s, "group": r["group"],
+                                 "auroc": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/45_ssl.ipynb #6daa5216
+_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+
+def plot_shortcut(
+    result: ShortcutResult,  # `shortcut_eval` output
+    group: str = "worst",  # 'worst', 'all' or one group value
+    title: str = "Does the downstream head use the shortcut?",  # figure title
+):
+    """Plotly dumbbells: per representation, the head's AUROC on the aligned and on the flipped test set (95 % CIs), for
+    a head trained with the shortcut on (left) and off (right). A long segment means the head relied on the marker."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    d = result.auroc[result.auroc["group"] == group]
+    if d.empty: raise MedfairInputError("group", f"{group!r} is not among {sorted(set(result.auroc['group']))}")
+    reps = list(dict.fromkeys(d["representation"]))
+    fig = make_subplots(1, 2, shared_yaxes=True, subplot_titles=("trained with the shortcut on", "trained with the shortcut off"))
+    for col, tr in enumerate(("on", "off"), start=1):
+        for k, (t, sym) in enumerate((("aligned", "circle"), ("flipped", "x"))):
+            e = d[(d["train"] == tr) & (d["test"] == t)].set_index("representation").reindex(reps)
+            fig.add_trace(go.Scatter(x=e["auroc"], y=reps, mode="markers", marker=dict(symbol=sym, size=10, color=_PALETTE[k * 3]),
+                                     error_x=dict(type="data", symmetric=False, array=e["ci_high"] - e["auroc"], arrayminus=e["auroc"] - e["ci_low"], thickness=1),
+                                     name=f"{t} test", legendgroup=t, showlegend=col == 1,
+                                     hovertemplate="%{y}: %{x:.3f}<extra>" + f"{t} test</extra>"), 1, col)
+        for r in reps:
+            e = d[(d["train"] == tr) & (d["representation"] == r)].set_index("test")["auroc"]
+            fig.add_trace(go.Scatter(x=[e["aligned"], e["flipped"]], y=[r, r], mode="lines", line=dict(color="#999", width=2),
+                                     hoverinfo="skip", showlegend=False), 1, col)
+    fig.update_layout(template="plotly_white", height=120 + 45 * len(reps), title=title, legend=dict(orientation="h", y=-0.2))
+    fig.update_xaxes(title_text=f"AUROC ({group} group)" if group in ("worst", "all") else f"AUROC ({group})")
+    return fig
+
+def plot_label_efficiency_ssl(
+    table: pd.DataFrame,  # `label_efficiency_ssl` output
+    title: str = "Labels needed: supervised-only vs self-supervised features",  # figure title
+):
+    "Plotly curves of AUROC against labelled images (log axis), one line per method and group, mean over seeds, CI bands of the first seed."
+    import plotly.graph_objects as go
+    fig = go.Figure()
+    dash = {g: d for g, d in zip(sorted(set(table["group"])), ("solid", "dot", "dash", "dashdot", "longdash"))}
+    for k, m in enumerate(dict.fromkeys(table["method"])):
+        for g, d in table[table["method"] == m].groupby("group", sort=True):
+            a = d.groupby("fraction").agg(n=("n_labels", "mean"), auroc=("auroc", "mean"), lo=("ci_low", "first"), hi=("ci_high", "first")).reset_index()
+            name = f"{m} ({g})"
+            fig.add_trace(go.Scatter(x=np.r_[a["n"], a["n"][::-1]], y=np.r_[a["hi"], a["lo"][::-1]], fill="toself", mode="lines",
+                                     line=dict(width=0), fillcolor=_PALETTE[k], opacity=0.12, hoverinfo="skip", showlegend=False, legendgroup=name))
+            fig.add_trace(go.Scatter(x=a["n"], y=a["auroc"], mode="lines+markers", name=name, legendgroup=name,
+                                     line=dict(color=_PALETTE[k], dash=dash[g]), hovertemplate="%{x:.0f} labels: %{y:.3f}"))
+    fig.update_layout(template="plotly_white", height=400, title=title, xaxis=dict(type="log", title="labelled training images"),
+                      yaxis_title="test AUROC", legend=dict(orientation="h", y=-0.25))
+    return fig

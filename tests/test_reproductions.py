@@ -19,6 +19,7 @@ CI_CLAIMS = {
     "seg_sex_imbalance": ["sex_gap_change", "female_change", "control_sex_gap_change"],
     "det_fairness": ["sens_bedside", "mondrian_covers"],
     "site_transfer": ["bedside_drop", "control_no_loss"],
+    "ssl_leakage": ["marker_decodable", "shortcut_cost", "leace_erases_marker", "control_placebo"],
 }
 
 
