@@ -28,7 +28,7 @@ __all__ = ['EIGHT', 'FOUR', 'as_channels', 'to_label_map', 'organ_topology', 'to
            'CorruptionConfig', 'corrupt_labels', 'corrupt_masks', 'MaskAutoencoder', 'one_hot_labels', 'fit_post_dae',
            'post_process', 'ShapePriorLoss', 'ring_adjacency', 'gcn_norm', 'scaled_laplacian', 'GCNConv', 'ChebConv',
            'ring_upsample_matrix', 'LandmarkGraphNet', 'contours_to_masks', 'fit_landmark_model', 'predict_landmarks',
-           'plausibility_table', 'compare_methods']
+           'image_to_graph_features', 'HybridGNet', 'landmark_errors', 'plausibility_table', 'compare_methods']
 
 # %% ../nbs/22_plausibility.ipynb #a3c58b94
 def as_channels(
@@ -531,15 +531,30 @@ def fit_landmark_model(
     lr: float = 2e-3,  # peak learning rate (AdamW, cosine schedule)
     device: str = "auto",  # 'auto' (the GPU if there is one), 'cpu' or 'cuda[:k]'
     progress: bool = False,  # show progress bars
-    **model_kw,  # further `LandmarkGraphNet` arguments (landmark_index, base_channels, latent_dim, hidden, K, n_levels)
-) -> LandmarkGraphNet:
-    "Train a `LandmarkGraphNet` (MSE on contour points as fractions of the image side) with the shared `Trainer`."
+    arch: str = "graph",  # 'graph' (LandmarkGraphNet) or 'hybridgnet' (HybridGNet: variational latent, image-to-graph skips)
+    kl_weight: float = 1e-3,  # 'hybridgnet' only: weight of the latent's KL divergence from N(0, I)
+    deep_weight: float = 0.5,  # 'hybridgnet' only: weight of the coarser levels' point losses (deep supervision)
+    **model_kw,  # further model arguments (landmark_index, base_channels, latent_dim, hidden, K, n_levels; HybridGNet: variational, skip)
+) -> nn.Module:
+    """Train a `LandmarkGraphNet` or a `HybridGNet` with the shared `Trainer`: MSE of the contour points as fractions of
+    the image side; HybridGNet adds the MSE of every coarser level's points (interpolated onto the full contour) × `deep_weight`
+    and the KL divergence × `kl_weight`."""
     x = _standardize(images)
     lm = torch.as_tensor(np.asarray(landmarks, np.float32))
     if len(lm) != len(x): raise MedfairInputError("landmarks", f"{len(lm)} contours for {len(x)} images")
     size = x.shape[-1]
-    model = seeded_init_(LandmarkGraphNet(in_channels=x.shape[1], image_size=size, **model_kw), seed)
-    def loss_fn(net, b): return F.mse_loss(net(b["image"]) / size, b["landmarks"] / size)
+    if arch not in ("graph", "hybridgnet"): raise MedfairInputError("arch", f"expected 'graph' or 'hybridgnet', got {arch!r}")
+    if not (kl_weight >= 0 and deep_weight >= 0): raise MedfairInputError("kl_weight/deep_weight", "must be >= 0")
+    cls = LandmarkGraphNet if arch == "graph" else HybridGNet
+    model = seeded_init_(cls(in_channels=x.shape[1], image_size=size, **model_kw), seed)
+    def loss_fn(net, b):
+        t = b["landmarks"] / size
+        if arch == "graph": return F.mse_loss(net(b["image"]) / size, t)
+        out = net.forward_all(b["image"])
+        loss = F.mse_loss(out["points"] / size, t)
+        for p in out["intermediate"]: loss = loss + deep_weight * F.mse_loss(net.upsample_points(p) / size, t)
+        kl = -0.5 * (1 + out["logvar"] - out["mu"] ** 2 - out["logvar"].exp()).sum(1).mean()
+        return loss + kl_weight * kl
     tr = Trainer(model, loss_fn, TensorDictDataset(image=x, landmarks=lm),
                  config=TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device, progress=progress))
     tr.fit()
@@ -548,13 +563,122 @@ def fit_landmark_model(
 
 @torch.no_grad()
 def predict_landmarks(
-    model: LandmarkGraphNet,  # trained network (e.g. from `fit_landmark_model`); it runs on the device its weights are on
+    model: nn.Module,  # trained LandmarkGraphNet or HybridGNet (e.g. from `fit_landmark_model`); it runs on the device its weights are on
     images,  # images (N, H, W) or (N, C, H, W) of the model's size and channels; z-scored per image here
     batch_size: int = 64,  # images per forward pass
 ) -> np.ndarray:
     "Contour points (N, K, 2) predicted for `images`."
     x = _standardize(images); dev = next(model.parameters()).device
     return torch.cat([model.eval()(x[i:i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]).numpy()
+
+# %% ../nbs/22_plausibility.ipynb #6c367aa7
+def image_to_graph_features(
+    fmap: torch.Tensor,  # encoder feature map (B, C, h, w) covering the whole image at stride image_size / w
+    points: torch.Tensor,  # node positions (B, N, 2) as (x=col, y=row) in image pixels
+    image_size: int,  # side of the input image in pixels
+) -> torch.Tensor:  # (B, N, C)
+    "Bilinear samples of `fmap` at every node's position (pixel centres at integer coordinates; border values outside)."
+    g = (2 * (points + 0.5) / image_size - 1)[:, :, None, :]               # (B, N, 1, 2) in grid_sample's (x, y) order
+    return F.grid_sample(fmap, g.to(fmap.dtype), mode="bilinear", padding_mode="border", align_corners=False)[..., 0].transpose(1, 2)
+
+class HybridGNet(nn.Module):
+    """HybridGNet (Gaggion et al., IEEE TMI 2022): a CNN encoder to a **variational** latent, a Chebyshev graph decoder
+    with ring unpooling, and **image-to-graph skip connections** — at every finer level the nodes' current positions
+    (predicted by the level before) sample the encoder's feature map of matching resolution, and those features join the
+    node features. `forward` returns the contour points (B, N, 2) as (x=col, y=row) in pixels, from the latent mean in
+    eval mode and from a reparameterised sample in training mode; `forward_all` also gives the intermediate points and
+    the latent's mean and log-variance (for the deep supervision and the KL term of `fit_landmark_model`)."""
+    def __init__(
+        self,
+        landmark_index: dict | None = None,  # organ -> slice of its contour points among the N outputs; None = LANDMARK_INDEX
+        in_channels: int = 1,  # image channels
+        image_size: int = 64,  # side of the square input images in pixels; divisible by 16
+        base_channels: int = 16,  # channels of the first of 4 stride-2 encoder stages (then ×2, ×4, ×4)
+        latent_dim: int = 64,  # length of the latent vector
+        hidden: int = 32,  # features per graph node in the decoder
+        K: int = 3,  # Chebyshev order of every graph convolution
+        n_levels: int = 2,  # ring unpooling steps (at most 3): each finer level gets a skip connection
+        variational: bool = True,  # False: a deterministic latent (an ablation)
+        skip: bool = True,  # False: no image-to-graph skip connections (an ablation)
+    ):
+        super().__init__()
+        li = dict(landmark_index or LANDMARK_INDEX)
+        if image_size % 16: raise MedfairInputError("image_size", f"must be divisible by 16, got {image_size}")
+        if not 1 <= n_levels <= 3: raise MedfairInputError("n_levels", f"must lie in 1..3, got {n_levels}")
+        self.landmark_index, self.image_size, self.hidden = li, int(image_size), int(hidden)
+        self.variational, self.skip = bool(variational), bool(skip)
+        fine = _organ_sizes(li)
+        levels = [[max(3, math.ceil(n / 2 ** l)) for n in fine] for l in reversed(range(n_levels + 1))]   # coarsest first
+        self.levels = levels
+        c = [in_channels, base_channels, base_channels * 2, base_channels * 4, base_channels * 4]
+        self.enc = nn.ModuleList(nn.Sequential(nn.Conv2d(c[i], c[i + 1], 4, 2, 1), nn.SiLU(), nn.Conv2d(c[i + 1], c[i + 1], 3, 1, 1), nn.SiLU())
+                                 for i in range(4))
+        flat = c[-1] * (image_size // 16) ** 2
+        self.to_mu, self.to_logvar = nn.Linear(flat, latent_dim), nn.Linear(flat, latent_dim)
+        self.to_nodes = nn.Linear(latent_dim, sum(levels[0]) * hidden)
+        self.skip_stage = [3 - l for l in range(1, n_levels + 1)]          # finer graph level l samples encoder stage 3 - l
+        self.convs = nn.ModuleList(ChebConv(ring_adjacency(levels[0]), hidden, hidden, K) if l == 0 else
+                                   ChebConv(ring_adjacency(levels[l]), hidden + (c[self.skip_stage[l - 1] + 1] if skip else 0), hidden, K)
+                                   for l in range(n_levels + 1))
+        self.point_heads = nn.ModuleList(ChebConv(ring_adjacency(levels[l]), hidden, 2, K) for l in range(n_levels + 1))
+        for i, (a, b) in enumerate(zip(levels[:-1], levels[1:])): self.register_buffer(f"up{i}", ring_upsample_matrix(a, b))
+
+    def forward_all(
+        self,
+        x: torch.Tensor,  # z-scored images (B, in_channels, image_size, image_size)
+    ) -> dict:
+        "{'points': (B, N, 2), 'intermediate': [coarser levels' points], 'mu': (B, latent), 'logvar': (B, latent)}"
+        if x.ndim != 4 or tuple(x.shape[2:]) != (self.image_size, self.image_size):
+            raise MedfairInputError("x", f"expected (B, C, {self.image_size}, {self.image_size}) images, got {tuple(x.shape)}")
+        maps, h = [], x
+        for stage in self.enc: h = stage(h); maps.append(h)
+        flat = h.flatten(1)
+        mu, logvar = self.to_mu(flat), self.to_logvar(flat).clamp(-10, 10)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if (self.training and self.variational) else mu
+        h = self.to_nodes(z).view(len(x), -1, self.hidden)
+        pts, inter = None, []
+        for l, conv in enumerate(self.convs):
+            if l > 0:
+                up = getattr(self, f"up{l - 1}")
+                h, pts = up @ h, up @ pts                                   # unpool features and the coarser level's points
+                if self.skip: h = torch.cat([h, image_to_graph_features(maps[self.skip_stage[l - 1]], pts, self.image_size)], -1)
+            h = F.silu(conv(h))
+            pts = (0.5 + self.point_heads[l](h)) * self.image_size         # this level's points (centred start)
+            if l < len(self.convs) - 1: inter.append(pts)
+        return {"points": pts, "intermediate": inter, "mu": mu, "logvar": logvar}
+
+    def forward(
+        self,
+        x: torch.Tensor,  # z-scored images (B, in_channels, image_size, image_size)
+    ) -> torch.Tensor:  # contour points (B, N, 2) as (x=col, y=row) in pixels
+        return self.forward_all(x)["points"]
+
+    def upsample_points(
+        self,
+        pts: torch.Tensor,  # points (B, n, 2) of one coarser level (as in forward_all's 'intermediate')
+    ) -> torch.Tensor:  # (B, N, 2) on the full contour
+        "Coarser-level points interpolated onto the full contour (for deep supervision against the full ground truth)."
+        level = next(i for i, lv in enumerate(self.levels) if sum(lv) == pts.shape[1])
+        for i in range(level, len(self.levels) - 1): pts = getattr(self, f"up{i}") @ pts
+        return pts
+
+def landmark_errors(
+    pred,  # predicted contour points (N, K, 2) as (x=col, y=row) in pixels
+    true,  # ground-truth points of the same shape (the cohort's ordered contours)
+    spacing=None,  # pixel size in mm: a scalar or one per image (N,); None: errors in pixels
+    landmark_index: dict | None = None,  # organ -> slice of its points among the K; None = LANDMARK_INDEX
+) -> pd.DataFrame:
+    "Per image: mean Euclidean point-to-point error of each organ's contour (`<organ>_lm_err`) and of all points (`lm_err`)."
+    p, t = np.asarray(pred, float), np.asarray(true, float)
+    li = dict(landmark_index or LANDMARK_INDEX)
+    if p.shape != t.shape or p.ndim != 3 or p.shape[2] != 2 or p.shape[1] != sum(_organ_sizes(li)):
+        raise MedfairInputError("pred", f"expected two (N, {sum(_organ_sizes(li))}, 2) arrays of one shape, got {p.shape} and {t.shape}")
+    s = np.ones(len(p)) if spacing is None else np.broadcast_to(np.asarray(spacing, float), (len(p),))
+    d = np.linalg.norm(p - t, axis=2) * s[:, None]
+    out = pd.DataFrame({f"{o}_lm_err": d[:, sl].mean(1) for o, sl in li.items()})
+    out["lm_err"] = d.mean(1)
+    return out
+
 
 # %% ../nbs/22_plausibility.ipynb #16e2ea3a
 def plausibility_table(

@@ -433,8 +433,14 @@ def _group_codes(values, device) -> torch.Tensor:
     return torch.tensor([code[str(v)] for v in vals], device=device)
 
 # %% ../nbs/21_segment.ipynb #2806f76f
+def _uses_groups(loss) -> bool:
+    "Whether `loss` (or the base loss a wrapper such as plausibility.ShapePriorLoss holds) has an active fairness term."
+    for m in (loss, getattr(loss, "base", None)):
+        if m is not None and (getattr(m, "lambda_fair", 0) > 0 or getattr(m, "dro_eta", 0) > 0): return True
+    return False
+
 def segmentation_loss_fn(
-    loss: nn.Module | None = None,  # a FairnessAwareSegmentationLoss (or one with lambda_fair, dro_eta); None: the default one
+    loss: nn.Module | None = None,  # loss(logits, target, groups): a FairnessAwareSegmentationLoss, a wrapper with `.base` (ShapePriorLoss), ...; None: the default
     group_key: str | None = "sex",  # key of batch['groups'] the fairness term and GroupDRO group by; None: no groups
 ) -> Callable:
     "`loss_fn(model, batch)` for `Trainer`: label-map target from the batch masks, groups from `batch['groups'][group_key]`."
@@ -443,7 +449,7 @@ def segmentation_loss_fn(
         logits = first_output(model(batch["image"]))
         target = masks_to_labelmap(batch["masks"])
         groups = None
-        if group_key is not None and (loss.lambda_fair > 0 or loss.dro_eta > 0):
+        if group_key is not None and _uses_groups(loss):
             gs = batch.get("groups", {})
             if group_key not in gs: raise MedfairInputError("group_key", f"{group_key!r} not in the batch groups {sorted(gs)}")
             groups = _group_codes(gs[group_key], logits.device)
@@ -569,6 +575,9 @@ class SegmentationConfig:
         evaluate the selected model on the test split
     cohort_config : CohortConfig | None
         configuration of the generated cohort when `data` is None
+    loss : nn.Module | None
+        the training loss, called as loss(logits, target, groups) (e.g. `medfair.plausibility.ShapePriorLoss`, the ACNN
+        shape prior); None = FairnessAwareSegmentationLoss(lambda_fair, dro_eta)
     """
     female_fraction: float | None = None
     train_size: int | None = None
@@ -580,6 +589,7 @@ class SegmentationConfig:
     eval_groups: Sequence[str] = SEG_GROUP_COLS
     evaluate: bool = True
     cohort_config: CohortConfig | None = None
+    loss: nn.Module | None = None
 
 SEGMENTATION_FIELDS = tuple(f.name for f in dataclasses.fields(SegmentationConfig))
 PRESET_FIELDS = tuple(f.name for f in dataclasses.fields(SegmentationPreset))
@@ -655,7 +665,9 @@ def _train_segmentation(data, p: SegmentationPreset, cfg: SegmentationConfig, de
                                               "use intensity steps here, or standardize the cohort first")
             train_ds, val_ds, test_ds = (CXRDataset.from_samples(done[k], group_cols=gcols, organs=ORGANS) for k in ("train", "val", "test"))
     model = seeded_init_(FairUNet(1, len(CLASSES), p.base_channels, p.depth), seed)
-    loss = FairnessAwareSegmentationLoss(lambda_fair=lambda_fair, dro_eta=dro_eta)
+    if cfg.loss is not None and (lambda_fair or dro_eta):
+        raise MedfairInputError("loss", "give the fairness terms to your loss module (e.g. ShapePriorLoss's base_loss), not lambda_fair/dro_eta")
+    loss = cfg.loss if cfg.loss is not None else FairnessAwareSegmentationLoss(lambda_fair=lambda_fair, dro_eta=dro_eta)
     tcfg = TrainConfig(**{**dict(epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, seed=seed, device=device,
                                  select_metric=select_metric, progress=progress), **train_kw})
     trainer = Trainer(model, segmentation_loss_fn(loss, group_key), train_ds, val_ds, segmentation_evaluate_fn(), tcfg,
@@ -668,6 +680,6 @@ def _train_segmentation(data, p: SegmentationPreset, cfg: SegmentationConfig, de
                                             device=trainer.device)
     cfg = dict(preset=dataclasses.asdict(p), preprocess=preprocess.describe() if hasattr(preprocess, "describe") else None,
                female_fraction=female_fraction, train_size=int(len(train_ds)), lambda_fair=lambda_fair,
-               dro_eta=dro_eta, group_key=group_key, seed=seed, device=str(trainer.device), best_epoch=trainer.best_epoch,
+               dro_eta=dro_eta, loss=None if cfg.loss is None else type(cfg.loss).__name__, group_key=group_key, seed=seed, device=str(trainer.device), best_epoch=trainer.best_epoch,
                train_female_fraction=None if not splits else float((cohort.meta["sex"].to_numpy()[splits["train"]] == "F").mean()))
     return SegmentationRun(model, history, ev, trainer, splits, cfg, cohort)

@@ -1,7 +1,8 @@
 """Course labs (nbs/labs/*.ipynb): each keeps the lab format (tools/make_student.py describes it), runs top to bottom
 with its solutions and every check passing, and — as the student version that tools/make_student.py writes — runs top
 to bottom with every check cell failing with its own AssertionError message (a hint, not a NameError or TypeError) and
-no other cell failing. Labs carry `skip_exec: true`, so nbdev_test leaves them to this file."""
+no other cell failing. Both versions run in one kernel that runs the lab's setup once (see `lab_runs`). Labs carry
+`skip_exec: true`, so nbdev_test leaves them to this file."""
 import importlib.util
 import re
 import time
@@ -75,31 +76,69 @@ def test_lab_format(lab):
     assert not any(ms.BEGIN in c.source for c in student.cells)
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
-def test_solution_version_passes_every_check(lab, tmp_path):
-    import papermill as pm
-    t0 = time.perf_counter()
-    out = pm.execute_notebook(str(lab), str(tmp_path / lab.name), kernel_name=KERNEL, cwd=str(tmp_path),
-                              execution_timeout=CELL_TIMEOUT, progress_bar=False)   # raises on the first failing cell
-    took = time.perf_counter() - t0
-    print(f"{lab.name}: solution version ran in {took:.0f} s")
-    checks = [c for c in out.cells if "check" in _tags(c)]
-    assert checks and all(not _errors(c) and c.get("execution_count") for c in checks)
-    assert took < 600, f"the solution version took {took:.0f} s (the budget is 5 min on a laptop CPU)"
+_RESET_SRC = "for _n in [n for n in list(globals()) if n not in _MEDFAIR_PREFIX_NAMES]: del globals()[_n]\ndel _n"
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
-def test_student_version_fails_every_check_with_its_message(lab, tmp_path):
+def _aside(client, source: str) -> None:
+    "Run `source` in the client's kernel outside both notebooks (nbclient stores an executed cell into client.nb)."
+    cell = nbformat.v4.new_code_cell(source)
+    client.nb = nbformat.v4.new_notebook(cells=[cell])
+    client.execute_cell(cell, 0)
+
+
+@pytest.fixture(scope="module", params=LABS, ids=lambda p: p.stem)
+def lab_runs(request, tmp_path_factory):
+    """Both versions of a lab, run in one kernel so that its setup (which trains a model) runs once: the cells before the
+    first exercise (identical in both versions), then the rest of the solution version (nbclient raises on the first
+    failing cell), then the kernel's namespace is cut back to the names the setup defined and the rest of the student
+    version runs with errors allowed. A check can only pass in the student run if the placeholder answer passes it."""
     from nbclient import NotebookClient
-    path = ms.write_student(lab, tmp_path / "student")
-    nb = nbformat.read(path, as_version=4)
-    t0 = time.perf_counter()
-    NotebookClient(nb, kernel_name=KERNEL, allow_errors=True, timeout=CELL_TIMEOUT,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    print(f"{lab.name}: student version ran in {time.perf_counter() - t0:.0f} s")
+    lab = request.param
+    tmp = tmp_path_factory.mktemp(lab.stem)
+    sol = nbformat.read(lab, as_version=4)
+    stu = nbformat.read(ms.write_student(lab, tmp / "student"), as_version=4)
+    first = next(i for i, c in enumerate(sol.cells) if _has_solution(c))
+    n_setup = sum(c.cell_type == "code" for c in sol.cells[:first])
+    k = [i for i, c in enumerate(stu.cells) if c.cell_type == "code"]
+    stu_first = k[n_setup] if n_setup < len(k) else len(stu.cells)
+    assert [c.source for c in sol.cells[:first] if c.cell_type == "code"] == [c.source for c in stu.cells[:stu_first] if c.cell_type == "code"]
+    client = NotebookClient(sol, kernel_name=KERNEL, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(tmp)}})
+    times = {}
+    with client.setup_kernel():
+        t0 = time.perf_counter()
+        for i, c in enumerate(sol.cells):
+            if c.cell_type != "code": continue
+            if i == first:
+                _aside(client, "_MEDFAIR_PREFIX_NAMES = set(globals()) | {'_MEDFAIR_PREFIX_NAMES'}")
+                times["setup"] = time.perf_counter() - t0
+            client.nb = sol
+            client.execute_cell(c, i)
+        times["solution"] = time.perf_counter() - t0
+        _aside(client, _RESET_SRC)
+        client.nb = stu
+        client.allow_errors = True
+        t1 = time.perf_counter()
+        for i, c in enumerate(stu.cells[stu_first:], start=stu_first):
+            if c.cell_type == "code": client.execute_cell(c, i)
+        times["student"] = time.perf_counter() - t1
+    print(f"{lab.name}: setup {times['setup']:.0f} s, solution version {times['solution']:.0f} s, "
+          f"student exercises {times['student']:.0f} s")
+    return sol, stu, stu_first, times
+
+
+def test_solution_version_passes_every_check(lab_runs):
+    sol, _, _, times = lab_runs
+    checks = [c for c in sol.cells if "check" in _tags(c)]
+    assert checks and all(not _errors(c) and c.get("execution_count") for c in checks)
+    assert not any(_errors(c) for c in sol.cells if c.cell_type == "code")
+    assert times["solution"] < 600, f"the solution version took {times['solution']:.0f} s (the budget is 5 min on a laptop CPU)"
+
+
+def test_student_version_fails_every_check_with_its_message(lab_runs):
+    _, nb, first, _ = lab_runs
     problems, n_checks = [], 0
     for i, c in enumerate(nb.cells):
-        if c.cell_type != "code": continue
+        if c.cell_type != "code" or i < first: continue
         errs = _errors(c)
         if "check" in _tags(c):
             n_checks += 1
