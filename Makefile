@@ -67,7 +67,7 @@ dicom3tools:
 
 test: $(STAMP) browser dicom3tools
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers $(N_WORKERS)  # one torch thread per notebook: $(N_WORKERS) notebooks run at once
-	$(PY) -m pytest tests/ -q --durations=15
+	$(PY) -m pytest tests/ -q --durations=15 -n 2 --dist loadgroup  # two tests at a time: most are single-threaded; grouped tests share a worker
 
 # ---- development ----------------------------------------------------------------------------
 export: $(STAMP)

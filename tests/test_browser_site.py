@@ -5,7 +5,8 @@ import pytest
 from browser import CHROMIUM, browser, offline_page, serve
 from conftest import ROOT
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (make test installs it with apt where it can)")
+pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (make test installs it with apt where it can)"),
+              pytest.mark.xdist_group("site")]   # with pytest-xdist: on the worker that builds the site (conftest.built_site)
 
 FIGS_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(d => ({
     id: d.id, svg: d.querySelectorAll('svg.main-svg').length,

@@ -78,6 +78,7 @@ def test_readme_gives_two_commands():
     assert "\nrepro:" in mk and "\ntest:" in mk
 
 
+@pytest.mark.xdist_group("site")   # the site is built once, on one worker (conftest.built_site writes _proc/ and _site/)
 def test_proc_nbs_and_static_docs(built_site):
     "nbdev_proc_nbs succeeds (without Quarto) and `make docs`'s fallback renders every notebook to HTML."
     r = built_site

@@ -86,7 +86,8 @@ def _aside(client, source: str) -> None:
     client.execute_cell(cell, 0)
 
 
-@pytest.fixture(scope="module", params=LABS, ids=lambda p: p.stem)
+@pytest.fixture(scope="module", params=[pytest.param(lab, marks=pytest.mark.xdist_group(f"lab:{lab.stem}")) for lab in LABS],
+                ids=lambda p: p.stem)   # with pytest-xdist both tests of a lab run on one worker: one kernel, one setup
 def lab_runs(request, tmp_path_factory):
     """Both versions of a lab, run in one kernel so that its setup (which trains a model) runs once: the cells before the
     first exercise (identical in both versions), then the rest of the solution version (nbclient raises on the first

@@ -24,6 +24,10 @@ CI_CLAIMS = {
 }
 
 
+DETERMINISM = "seg_sex_imbalance"   # run twice (its `ci` run below is reused): trains U-Nets in worker processes, bootstraps CIs
+_CI_METRICS: dict = {}              # name -> metrics.json bytes of its `ci` run (reused by the determinism test: one run saved)
+
+
 def _medfair(*args, timeout=1500):
     return subprocess.run([str(BIN / "medfair"), *args], cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=timeout)
 
@@ -36,7 +40,7 @@ def test_repro_list_describes_every_reproduction():
     assert "metrics_path" in r.stdout and "presets:" in r.stdout
 
 
-@pytest.mark.parametrize("name", REPROS)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xdist_group("determinism")) if n == DETERMINISM else n for n in REPROS])
 def test_ci_preset_runs_and_reproduces_its_claims(name, tmp_path):
     out = tmp_path / name
     r = _medfair("repro", "run", name, "--preset", "ci", "--out", str(out), "--quiet")
@@ -67,10 +71,7 @@ def test_bad_parameters_are_refused_before_running(tmp_path):
     assert not (tmp_path / "y").exists()
 
 
-DETERMINISM = "seg_sex_imbalance"   # trains U-Nets and a Post-DAE in worker processes, bootstraps CIs
-_CI_METRICS: dict = {}              # name -> metrics.json bytes of its `ci` run above (reused below: one run saved)
-
-
+@pytest.mark.xdist_group("determinism")   # with pytest-xdist: on the worker that ran the ci preset of DETERMINISM
 def test_same_run_twice_gives_identical_metrics(tmp_path):
     "Determinism on the CPU: a real reproduction's `ci` preset run twice writes byte-identical metrics.json."
     outs = [_CI_METRICS[DETERMINISM]] if DETERMINISM in _CI_METRICS else []
