@@ -466,8 +466,10 @@ class ThresholdDashboard:
         self.groups = sorted(set(self.g.tolist()))
         lo, hi = float(min(0.0, self.s.min())), float(max(1.0, self.s.max()))
         init = group_rates(self.y, self.s, self.g, thresholds)["threshold"]
-        self.sliders = {k: W.FloatSlider(value=float(init[k]), min=lo, max=hi, step=step, description=str(k),
-                                         continuous_update=True, readout_format=".2f") for k in self.groups}
+        # wide sliders (a track of about 460 px: a 30 px drag moves about 0.07, not 0.16); the readout beside each is editable (type an exact value)
+        self.sliders = {k: W.FloatSlider(value=float(init[k]), min=lo, max=hi, step=step, description=str(k), continuous_update=True,
+                                         readout_format=".2f", layout=W.Layout(width="640px"), style={"description_width": "120px"})
+                        for k in self.groups}
         self.table = W.HTML()
         self.plot = W.Output()
         self.show_roc = show_roc

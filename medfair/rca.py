@@ -25,7 +25,7 @@ from .segment import STRUCTURES, labelmap_to_masks
 
 # %% auto #0
 __all__ = ['REGISTRATION_METHODS', 'register_labels', 'image_similarity', 'select_references', 'RCAAtlas', 'build_atlas',
-           'validate_rca', 'plot_rca_scatter', 'plot_gap_audit', 'GapAudit', 'gap_audit']
+           'validate_rca', 'plot_rca_scatter', 'GapAudit', 'gap_audit', 'plot_gap_audit']
 
 # %% ../nbs/23_rca.ipynb #4cd34089
 REGISTRATION_METHODS = ("tvl1", "affine", "bspline", "none")
@@ -255,27 +255,6 @@ def plot_rca_scatter(
                       yaxis_title=f"RCA {pred_col}", title=title or "RCA-predicted vs true Dice per test image")
     return fig
 
-def plot_gap_audit(
-    audit: GapAudit,  # `gap_audit`'s result
-    title: str | None = None,  # figure title
-) -> go.Figure:
-    "Estimated vs true gap per condition with both 95 % CIs, one colour per attribute; the diagonal and the zero lines."
-    t = audit.table
-    colors = group_colors(t.attribute.unique())
-    lim = float(np.nanmax(np.abs(t[["true_lo", "true_hi", "est_lo", "est_hi"]].to_numpy()))) * 1.1 or 0.01
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[-lim, lim], y=[-lim, lim], mode="lines", line=dict(color="grey", dash="dot"), name="estimate = truth"))
-    for att, d in t.groupby("attribute", sort=False):
-        fig.add_trace(go.Scatter(
-            x=d.true_gap, y=d.est_gap, mode="markers+text", text=d.model, textposition="top center", name=f"{att}: {d.a.iloc[0]} − {d.b.iloc[0]}",
-            marker=dict(color=colors[att], size=9),
-            error_x=dict(type="data", symmetric=False, array=d.true_hi - d.true_gap, arrayminus=d.true_gap - d.true_lo),
-            error_y=dict(type="data", symmetric=False, array=d.est_hi - d.est_gap, arrayminus=d.est_gap - d.est_lo)))
-    fig.add_hline(y=0, line_color="black", line_width=1); fig.add_vline(x=0, line_color="black", line_width=1)
-    fig.update_layout(template="plotly_white", height=480, width=640, xaxis_title="true Dice gap (95% CI)",
-                      yaxis_title="RCA-estimated Dice gap (95% CI)", xaxis_range=[-lim, lim], yaxis_range=[-lim, lim],
-                      title=title or "Label-free gap estimates against the truth")
-    return fig
 
 # %% ../nbs/23_rca.ipynb #7d445698
 @dataclass
@@ -358,3 +337,25 @@ def gap_audit(
     table = pd.DataFrame(rows)
     table["sign_agrees"] = np.sign(table.true_gap) == np.sign(table.est_gap)
     return GapAudit(table, np.stack(tb, 1), np.stack(eb, 1))
+
+def plot_gap_audit(
+    audit: GapAudit,  # `gap_audit`'s result
+    title: str | None = None,  # figure title
+) -> go.Figure:
+    "Estimated vs true gap per condition with both 95 % CIs, one colour per attribute; the diagonal and the zero lines."
+    t = audit.table
+    colors = group_colors(t.attribute.unique())
+    lim = float(np.nanmax(np.abs(t[["true_lo", "true_hi", "est_lo", "est_hi"]].to_numpy()))) * 1.1 or 0.01
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[-lim, lim], y=[-lim, lim], mode="lines", line=dict(color="grey", dash="dot"), name="estimate = truth"))
+    for att, d in t.groupby("attribute", sort=False):
+        fig.add_trace(go.Scatter(
+            x=d.true_gap, y=d.est_gap, mode="markers+text", text=d.model, textposition="top center", name=f"{att}: {d.a.iloc[0]} − {d.b.iloc[0]}",
+            marker=dict(color=colors[att], size=9),
+            error_x=dict(type="data", symmetric=False, array=d.true_hi - d.true_gap, arrayminus=d.true_gap - d.true_lo),
+            error_y=dict(type="data", symmetric=False, array=d.est_hi - d.est_gap, arrayminus=d.est_gap - d.est_lo)))
+    fig.add_hline(y=0, line_color="black", line_width=1); fig.add_vline(x=0, line_color="black", line_width=1)
+    fig.update_layout(template="plotly_white", height=480, width=640, xaxis_title="true Dice gap (95% CI)",
+                      yaxis_title="RCA-estimated Dice gap (95% CI)", xaxis_range=[-lim, lim], yaxis_range=[-lim, lim],
+                      title=title or "Label-free gap estimates against the truth")
+    return fig

@@ -46,3 +46,12 @@ def test_no_notebook_mixes_imports_with_code():
         n = mod.split(nbformat.read(p, as_version=4))          # on a copy in memory: counts the cells it would split
         if n: mixed[str(p.relative_to(ROOT))] = n
     assert mixed == {}, f"run `python tools/split_import_cells.py nbs/*.ipynb`: {mixed}"
+
+
+def test_every_notebook_opens_with_the_medfair_kernel():
+    "JupyterLab picks the project's kernel (installed by `make`) without asking: every notebook names it in its kernelspec."
+    import json
+    wrong = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "nbs").rglob("*.ipynb"))
+             if not any(s.startswith((".", "_")) for s in p.relative_to(ROOT / "nbs").parts)
+             and json.loads(p.read_text()).get("metadata", {}).get("kernelspec", {}).get("name") != "medfair"]
+    assert not wrong, f"kernelspec is not 'medfair' in {wrong}"
