@@ -28,8 +28,13 @@ def tool_env(**extra) -> dict:
 @pytest.fixture(scope="session")
 def built_site():
     """`make docs`'s work, done once per test session: nbdev_proc_nbs, then nbdev_docs (Quarto) or the static
-    HTML fallback in _site/. Returns the finished process (its output says which path was taken)."""
+    HTML fallback in _site/. Returns the finished process (its output says which path was taken), with the venv's
+    package list before and after as `.packages_before` / `.packages_after` (building docs must not install anything)."""
     import subprocess
     import sys
-    return subprocess.run([sys.executable, ROOT / "tools" / "make_docs.py"], cwd=ROOT, env=tool_env(),
-                          capture_output=True, text=True, timeout=1800)
+    def packages(): return subprocess.run([sys.executable, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True).stdout
+    before = packages()
+    r = subprocess.run([sys.executable, ROOT / "tools" / "make_docs.py"], cwd=ROOT, env=tool_env(),
+                       capture_output=True, text=True, timeout=1800)
+    r.packages_before, r.packages_after = before, packages()
+    return r

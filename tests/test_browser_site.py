@@ -1,5 +1,6 @@
 """The rendered site in a real browser (headless Chromium, network cut off): every plotly figure draws,
-no console errors, every sidebar link resolves. Needs Debian's chromium (`make test` installs it when it can)."""
+no console errors, every sidebar link resolves; every page has a title and a heading, shows no raw markup (directives,
+Quarto attributes, front matter, widget reprs), marks itself in a grouped sidebar, and the search box filters it. Needs Debian's chromium (`make test` installs it when it can)."""
 import pytest
 
 from browser import CHROMIUM, browser, offline_page, serve
@@ -12,6 +13,11 @@ FIGS_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).ma
     id: d.id, svg: d.querySelectorAll('svg.main-svg').length,
     traces: (d._fullData || []).length,
     drawn: d.querySelectorAll('g.trace, g.im image, g.hm image, .barlayer .point, .boxlayer .trace').length}))"""
+PAGE_JS = """() => ({title: document.title, h1: !!document.querySelector('h1'), text: document.body.innerText,
+    top: (document.querySelector('main') || document.body).innerText.slice(0, 400),
+    current: Array.from(document.querySelectorAll('#medfair-nav a.current')).map(a => a.href),
+    groups: document.querySelectorAll('#medfair-nav h4').length})"""
+RAW_MARKUP = ("#| ", 'target="_blank"', "VBox(children", "show_doc(")   # directives, Quarto attributes, widget reprs
 DRAWN_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).every(
     d => d.querySelectorAll('g.trace, g.im image, g.hm image, .barlayer .point').length > 0)"""
 
@@ -43,11 +49,23 @@ def test_every_page_renders_offline(site, tmp_path):
                 if not (f["svg"] and f["traces"] and f["drawn"]): problems.append(f"{rel}: figure {f['id']} not drawn {f}")
             if errors: problems.append(f"{rel}: console errors {errors[:3]}")
             if blocked: problems.append(f"{rel}: tried the network {blocked[:3]}")
+            info = page.evaluate(PAGE_JS)
+            if info["title"].split(" — ")[0].strip() in ("", rel.rsplit("/", 1)[-1][:-5]): problems.append(f"{rel}: tab titled {info['title']!r}")
+            if not info["h1"]: problems.append(f"{rel}: no page heading")
+            leaks = [m for m in RAW_MARKUP if m in info["text"]]
+            if leaks: problems.append(f"{rel}: raw markup on the page {leaks}")
+            if "skip_exec" in info["top"] or info["top"].lstrip().startswith("---"): problems.append(f"{rel}: front matter shown: {info['top'][:80]!r}")
+            if info["current"] != [page.url]: problems.append(f"{rel}: the sidebar marks {info['current']} as current")
+            if info["groups"] < 3: problems.append(f"{rel}: the sidebar has {info['groups']} groups")
             links = page.eval_on_selector_all("#medfair-nav a", "els => els.map(a => a.href)")
             assert len(links) == len(pages), f"{rel}: sidebar has {len(links)} links for {len(pages)} pages"
             for href in links:
                 if href not in status: status[href] = page.request.get(href).status   # each distinct target fetched once
                 if status[href] != 200: problems.append(f"{rel}: sidebar link {href} broken")
+            if rel == "index.html":                       # the search box filters the sidebar
+                page.fill("#medfair-search", "reverse classification")
+                shown = page.evaluate("() => Array.from(document.querySelectorAll('#medfair-nav a')).filter(a => a.offsetParent !== null).map(a => a.href)")
+                if not shown or len(shown) >= len(pages) or not any("23_rca" in h for h in shown): problems.append(f"search shows {shown[:5]}")
             if rel == "06_fairness_audit.html":
                 shot = tmp_path / "06_fairness_audit.png"
                 page.screenshot(path=str(shot), full_page=False)

@@ -83,6 +83,8 @@ def test_proc_nbs_and_static_docs(built_site):
     "nbdev_proc_nbs succeeds (without Quarto) and `make docs`'s fallback renders every notebook to HTML."
     r = built_site
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert r.packages_before == r.packages_after, "building the docs changed the venv's packages"
+    assert r.packages_before.count("==") > 50                      # the comparison saw a real package list
     nbs = [p for p in (ROOT / "nbs").rglob("*.ipynb")
            if not any(s.startswith((".", "_")) for s in p.relative_to(ROOT / "nbs").parts)]
     for nb in nbs:
