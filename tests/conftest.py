@@ -27,14 +27,27 @@ def tool_env(**extra) -> dict:
 
 @pytest.fixture(scope="session")
 def built_site():
-    """`make docs`'s work, done once per test session: nbdev_proc_nbs, then nbdev_docs (Quarto) or the static
-    HTML fallback in _site/. Returns the finished process (its output says which path was taken), with the venv's
-    package list before and after as `.packages_before` / `.packages_after` (building docs must not install anything)."""
+    """`make docs`'s work, done once per test run: nbdev_proc_nbs, then nbdev_docs (Quarto) or the static HTML fallback
+    in _site/. Returns the finished process's args, returncode, stdout and stderr (its output says which path was
+    taken), with the venv's package list before and after as `.packages_before` / `.packages_after` (building docs
+    must not install anything). Under pytest-xdist every worker has its own session: a file lock and a stamp with the
+    run's id make the first worker build and the others reuse that build (a second build would delete _site/ under a
+    browser test that is reading it)."""
+    import json
     import subprocess
-    import sys
+    from types import SimpleNamespace
+
+    from filelock import FileLock
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")        # the same in every worker of one `pytest -n` run
+    stamp = ROOT / ".site_build.json"
     def packages(): return subprocess.run([sys.executable, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True).stdout
-    before = packages()
-    r = subprocess.run([sys.executable, ROOT / "tools" / "make_docs.py"], cwd=ROOT, env=tool_env(),
-                       capture_output=True, text=True, timeout=1800)
-    r.packages_before, r.packages_after = before, packages()
-    return r
+    with FileLock(str(ROOT / ".site_build.lock")):
+        if run and stamp.exists():
+            done = json.loads(stamp.read_text())
+            if done.get("run") == run: return SimpleNamespace(**done["result"])
+        before = packages()
+        r = subprocess.run([sys.executable, str(ROOT / "tools" / "make_docs.py")], cwd=ROOT, env=tool_env(),
+                           capture_output=True, text=True, timeout=1800)
+        result = dict(args=r.args, returncode=r.returncode, stdout=r.stdout, stderr=r.stderr, packages_before=before, packages_after=packages())
+        stamp.write_text(json.dumps({"run": run, "result": result}))
+        return SimpleNamespace(**result)

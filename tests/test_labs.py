@@ -1,7 +1,7 @@
 """Course labs (nbs/labs/*.ipynb): each keeps the lab format (tools/make_student.py describes it), runs top to bottom
 with its solutions and every check passing, and — as the student version that tools/make_student.py writes — runs top
 to bottom with every check cell failing with its own AssertionError message (a hint, not a NameError or TypeError) and
-no other cell failing. Both versions run in one kernel that runs the lab's setup once (see `lab_runs`). Labs carry
+no other cell failing. Both versions run in one kernel that runs the lab's setup once (see `_run_both_versions`). Labs carry
 `skip_exec: true`, so nbdev_test leaves them to this file."""
 import importlib.util
 import re
@@ -86,16 +86,12 @@ def _aside(client, source: str) -> None:
     client.execute_cell(cell, 0)
 
 
-@pytest.fixture(scope="module", params=[pytest.param(lab, marks=pytest.mark.xdist_group(f"lab:{lab.stem}")) for lab in LABS],
-                ids=lambda p: p.stem)   # with pytest-xdist both tests of a lab run on one worker: one kernel, one setup
-def lab_runs(request, tmp_path_factory):
+def _run_both_versions(lab, tmp):
     """Both versions of a lab, run in one kernel so that its setup (which trains a model) runs once: the cells before the
     first exercise (identical in both versions), then the rest of the solution version (nbclient raises on the first
     failing cell), then the kernel's namespace is cut back to the names the setup defined and the rest of the student
     version runs with errors allowed. A check can only pass in the student run if the placeholder answer passes it."""
     from nbclient import NotebookClient
-    lab = request.param
-    tmp = tmp_path_factory.mktemp(lab.stem)
     sol = nbformat.read(lab, as_version=4)
     stu = nbformat.read(ms.write_student(lab, tmp / "student"), as_version=4)
     first = next(i for i, c in enumerate(sol.cells) if _has_solution(c))
@@ -127,16 +123,15 @@ def lab_runs(request, tmp_path_factory):
     return sol, stu, stu_first, times
 
 
-def test_solution_version_passes_every_check(lab_runs):
-    sol, _, _, times = lab_runs
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
+def test_solution_passes_and_student_version_fails_every_check(lab, tmp_path):
+    """One test per lab (one kernel, one setup): with the solutions every check passes and no cell fails; as the student
+    version every check fails with its own AssertionError and a hint, and no other cell fails."""
+    sol, nb, first, times = _run_both_versions(lab, tmp_path)
     checks = [c for c in sol.cells if "check" in _tags(c)]
     assert checks and all(not _errors(c) and c.get("execution_count") for c in checks)
     assert not any(_errors(c) for c in sol.cells if c.cell_type == "code")
     assert times["solution"] < 600, f"the solution version took {times['solution']:.0f} s (the budget is 5 min on a laptop CPU)"
-
-
-def test_student_version_fails_every_check_with_its_message(lab_runs):
-    _, nb, first, _ = lab_runs
     problems, n_checks = [], 0
     for i, c in enumerate(nb.cells):
         if c.cell_type != "code" or i < first: continue

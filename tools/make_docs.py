@@ -57,11 +57,12 @@ _WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def _order(rel: Path) -> tuple:
-    return ([g for g, _ in GROUPS].index(_group(rel)), rel.stem)
+    return ([g for g, _ in GROUPS].index(_group(rel)), rel.stem != "course", rel.stem)   # the course guide heads the labs
 
 
 def _group(rel: Path) -> str:
     if rel.stem == "index" and len(rel.parts) == 1: return ""
+    if rel.stem == "course" and len(rel.parts) == 1: return "labs"
     return rel.parts[0] if len(rel.parts) > 1 and rel.parts[0] in ("labs", "repro") else "ref"
 
 
