@@ -518,9 +518,27 @@ class ThresholdDashboard:
         self.plot.clear_output(wait=True)
         with self.plot: display(fig)
 
+    def snapshot_html(
+        self,
+        png: bool = True,  # also embed the ROC figure as a PNG (needs kaleido and a Chromium; skipped when either is missing)
+    ) -> str:
+        "A static picture of the dashboard's current state (thresholds, the rates table, the gaps, the ROC figure as PNG)."
+        thr = ", ".join(f"{k} {v:.2f}" for k, v in self.thresholds.items())
+        parts = [f"<p><b>Snapshot of the dashboard</b> at the thresholds {_html.escape(thr)}:</p>", self.table.value]
+        if png and self.show_roc:
+            try:
+                import base64
+                b = self.figure.to_image(format="png", width=640, height=420)
+                parts.append(f'<img alt="ROC by group with the current operating points" width="640" src="data:image/png;base64,{base64.b64encode(b).decode()}">')
+            except Exception: pass   # no kaleido / no browser for it: the table alone
+        return "\n".join(parts)
+
     def _ipython_display_(self):
+        # JupyterLab renders the live widget; a page without a kernel (a static site, nbconvert) falls back to the snapshot
         from IPython.display import display
-        display(self.widget)
+        bundle = dict(self.widget._repr_mimebundle_())
+        bundle["text/html"] = self.snapshot_html()
+        display(bundle, raw=True)
 
 # %% ../nbs/05_plots.ipynb #f1384501
 def save_html(

@@ -1,6 +1,7 @@
 """The rendered site in a real browser (headless Chromium, network cut off): every plotly figure draws,
 no console errors, every sidebar link resolves; every page has a title and a heading, shows no raw markup (directives,
-Quarto attributes, front matter, widget reprs), marks itself in a grouped sidebar, and the search box filters it. Needs Debian's chromium (`make test` installs it when it can)."""
+Quarto attributes, front matter, widget reprs), marks itself in a grouped sidebar (Home, Course labs, Reference, Reproductions, Benchmarks), and the search box filters it;
+the course page links every lab; the threshold dashboard shows a static snapshot; progress bars leave no trace. Needs Debian's chromium (`make test` installs it when it can)."""
 import pytest
 
 from browser import CHROMIUM, browser, offline_page, serve
@@ -16,8 +17,11 @@ FIGS_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).ma
 PAGE_JS = """() => ({title: document.title, h1: !!document.querySelector('h1'), text: document.body.innerText,
     top: (document.querySelector('main') || document.body).innerText.slice(0, 400),
     current: Array.from(document.querySelectorAll('#medfair-nav a.current')).map(a => a.href),
-    groups: document.querySelectorAll('#medfair-nav h4').length})"""
+    groups: Array.from(document.querySelectorAll('#medfair-nav h4')).map(h => h.textContent),
+    content_links: Array.from(document.querySelectorAll('a')).filter(a => !a.closest('#medfair-nav') && !a.closest('.medfair-pager')).map(a => a.href),
+    images: Array.from(document.querySelectorAll('img')).map(img => ({alt: img.alt, w: img.naturalWidth}))})"""
 RAW_MARKUP = ("#| ", 'target="_blank"', "VBox(children", "show_doc(")   # directives, Quarto attributes, widget reprs
+GROUP_NAMES = ["Home", "Course labs", "Reference", "Reproductions", "Benchmarks"]
 DRAWN_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).every(
     d => d.querySelectorAll('g.trace, g.im image, g.hm image, .barlayer .point').length > 0)"""
 
@@ -31,7 +35,7 @@ def site(built_site):
 
 def test_every_page_renders_offline(site, tmp_path):
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    assert "index.html" in pages and len(pages) >= 10
+    assert "index.html" in pages and "course.html" in pages and "benchmarks/benchmarks.html" in pages and len(pages) >= 10
     problems, n_figs, status = [], 0, {}
     with serve(site) as base, browser() as b:
         for rel in pages:
@@ -56,7 +60,20 @@ def test_every_page_renders_offline(site, tmp_path):
             if leaks: problems.append(f"{rel}: raw markup on the page {leaks}")
             if "skip_exec" in info["top"] or info["top"].lstrip().startswith("---"): problems.append(f"{rel}: front matter shown: {info['top'][:80]!r}")
             if info["current"] != [page.url]: problems.append(f"{rel}: the sidebar marks {info['current']} as current")
-            if info["groups"] < 3: problems.append(f"{rel}: the sidebar has {info['groups']} groups")
+            if info["groups"] != GROUP_NAMES: problems.append(f"{rel}: the sidebar's groups are {info['groups']}")
+            if "0%|" in info["text"]: problems.append(f"{rel}: a progress bar's first state is shown")
+            if rel == "course.html":                      # every lab is reachable from the course page, and its links resolve
+                lab_pages = [p for p in pages if p.startswith("labs/")]
+                linked = {h.split("/labs/")[-1] for h in info["content_links"] if "/labs/" in h}
+                missing = [p for p in lab_pages if p.split("/")[-1] not in linked]
+                if len(lab_pages) < 8 or missing: problems.append(f"course page: labs not linked {missing} (of {lab_pages})")
+                for h in info["content_links"]:
+                    if h.startswith(base) and h not in status: status[h] = page.request.get(h.split("#")[0]).status
+                    if h.startswith(base) and status[h] != 200: problems.append(f"course page: link {h} broken")
+            if rel == "06_fairness_audit.html":           # the dashboard: an explanation and a static snapshot (its table and ROC picture)
+                if "Snapshot of the dashboard" not in info["text"] or not any(i["alt"].startswith("ROC by group") and i["w"] > 100 for i in info["images"]):
+                    problems.append(f"{rel}: the threshold dashboard has no static snapshot")
+            if rel == "benchmarks/benchmarks.html" and "augment.py" not in info["text"]: problems.append(f"{rel}: the benchmarks page lacks its table")
             links = page.eval_on_selector_all("#medfair-nav a", "els => els.map(a => a.href)")
             assert len(links) == len(pages), f"{rel}: sidebar has {len(links)} links for {len(pages)} pages"
             for href in links:

@@ -4,7 +4,7 @@ Without Quarto: `nbdev_proc_nbs` processes the notebooks into _proc/ (as nbdev_d
 nbconvert (through medfair.htmlreport) renders each processed notebook to _site/<name>.html with
 plotly.js embedded once per page and nothing loaded from the network. Each page is titled from its notebook (front
 matter or first heading); show_doc cells appear as their rendered markdown (no directives, no Quarto attributes);
-widgets as a note (no kernel runs on a static page); a grouped sidebar (Home, Course labs, Reference, Reproductions)
+widgets as a note (no kernel runs on a static page); a grouped sidebar (Home, Course labs, Reference, Reproductions, Benchmarks — benchmarks/README.md)
 marks the current page and filters by a search box over titles and headings; previous/next links close each page.
 """
 from __future__ import annotations
@@ -51,9 +51,12 @@ document.addEventListener('DOMContentLoaded', function () {
   });
 });
 </script>"""
-GROUPS = (("", "Home"), ("labs", "Course labs"), ("ref", "Reference"), ("repro", "Reproductions"))
+GROUPS = (("", "Home"), ("labs", "Course labs"), ("ref", "Reference"), ("repro", "Reproductions"), ("benchmarks", "Benchmarks"))
+BENCHMARKS = Path("benchmarks/benchmarks.ipynb")             # the page made from benchmarks/README.md
 _ATTRS = re.compile(r'\{target="_blank"[^}]*\}')             # Quarto link attributes nbdev's show_doc writes
 _WIDGET = "application/vnd.jupyter.widget-view+json"
+_IPYNB_LINK = re.compile(r'href="(?!https?:)([^"#]+)\.ipynb(#[^"]*)?"')
+_PROGRESS = re.compile(r"\d+%\|")                        # tqdm's widget text: "write DICOM:   0%|          | 0/24"
 
 
 def _order(rel: Path) -> tuple:
@@ -63,7 +66,7 @@ def _order(rel: Path) -> tuple:
 def _group(rel: Path) -> str:
     if rel.stem == "index" and len(rel.parts) == 1: return ""
     if rel.stem == "course" and len(rel.parts) == 1: return "labs"
-    return rel.parts[0] if len(rel.parts) > 1 and rel.parts[0] in ("labs", "repro") else "ref"
+    return rel.parts[0] if len(rel.parts) > 1 and rel.parts[0] in ("labs", "repro", "benchmarks") else "ref"
 
 
 def _front_matter(nb) -> dict:
@@ -95,10 +98,17 @@ def prepare(nb, stem: str) -> tuple[str, str, str]:
             c.source = "\n".join(l for l in lines if not l.startswith("#|")).strip("\n")
             for o in c.get("outputs", []):
                 d = o.get("data", {})
-                if _WIDGET in d:                          # no kernel here: say what the reader would see in JupyterLab
-                    o["data"] = {"text/html": '<div class="medfair-widget"><b>Interactive widget</b> (live only in a running '
-                                 "notebook: open it in JupyterLab with <code>make lab</code>).</div>"}
+                if _WIDGET in d:                          # no kernel here: explain, and show the widget's own snapshot if it has one
+                    plain = "".join(d.get("text/plain", ""))
+                    if _PROGRESS.search(plain):             # a progress bar: its saved text is its first state (0 %), not news
+                        o["data"] = {}
+                    else:
+                        o["data"] = {"text/html": '<div class="medfair-widget"><b>Interactive widget</b>: live only in a running '
+                                     "notebook (open it in JupyterLab with <code>make lab</code>); "
+                                     + ("below, a snapshot of its state when the notebook was run." if "text/html" in d else
+                                        "this page has no kernel to run it.") + "</div>" + "".join(d.get("text/html", ""))}
                 elif "text/markdown" in d: d["text/markdown"] = _ATTRS.sub("", d["text/markdown"])
+            c.outputs = [o for o in c.get("outputs", []) if o.get("output_type") not in ("display_data", "execute_result") or o.get("data")]
         elif c.cell_type == "markdown":
             c.source = _ATTRS.sub("", c.source)
             heads += [l.lstrip("#").strip() for l in c.source.splitlines() if l.startswith("#")]
@@ -119,9 +129,11 @@ def static_site(out: Path = ROOT / "_site") -> list[Path]:
     out.mkdir(parents=True)
     rels = sorted((p.relative_to(proc) for p in proc.rglob("*.ipynb")
                    if not any(s.startswith((".", "_")) for s in p.relative_to(proc).parts)), key=_order)
+    rels = sorted(rels + [BENCHMARKS], key=_order)
     nbs, meta = {}, {}
     for rel in rels:
-        nb = nbformat.read(proc / rel, as_version=4)
+        nb = (nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell((ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8"))])
+              if rel == BENCHMARKS else nbformat.read(proc / rel, as_version=4))
         meta[rel] = prepare(nb, rel.stem)
         nbs[rel] = nb
     pages = []
@@ -146,6 +158,7 @@ def static_site(out: Path = ROOT / "_site") -> list[Path]:
         i = body.find(">", body.find("<body")) + 1
         body = body[:i] + "".join(nav) + body[i:]
         body = body.replace("</body>", f'<nav class="medfair-pager">{prev_}{next_}</nav></body>', 1)
+        body = _IPYNB_LINK.sub(r'href="\1.html\2"', body)   # links between notebooks point at their pages (Quarto does the same)
         dest = out / rel.with_suffix(".html")
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(body, encoding="utf-8")
