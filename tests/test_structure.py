@@ -55,3 +55,15 @@ def test_every_notebook_opens_with_the_medfair_kernel():
              if not any(s.startswith((".", "_")) for s in p.relative_to(ROOT / "nbs").parts)
              and json.loads(p.read_text()).get("metadata", {}).get("kernelspec", {}).get("name") != "medfair"]
     assert not wrong, f"kernelspec is not 'medfair' in {wrong}"
+
+
+def test_slow_cells_have_a_make_target():
+    "Cells flagged `#| slow` (or `#| gpu`) are skipped by `make test`; `make test-all` runs them (with gpu only where CUDA is)."
+    import configparser
+    flags = configparser.ConfigParser(); flags.read(ROOT / "settings.ini")
+    assert set(flags["DEFAULT"]["tst_flags"].split()) == {"slow", "gpu"}
+    r = subprocess.run(["make", "-n", "test-all"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert 'nbdev_test' in r.stdout and '--flags "slow' in r.stdout and 'torch.cuda.is_available()' in r.stdout
+    test = subprocess.run(["make", "-n", "test"], capture_output=True, text=True, cwd=ROOT).stdout
+    assert "--flags" not in test                    # the CI command leaves them out
