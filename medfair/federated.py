@@ -96,7 +96,11 @@ class FederatedData:
     clients: list  # client names (sorted values of the client column): partition i is clients[i]
     splits: dict  # client -> {'train', 'val', 'test'} -> row positions
 
-    def rows(self, split: str, client: str | None = None) -> np.ndarray:
+    def rows(
+        self,
+        split: str,  # 'train', 'val' or 'test'
+        client: str | None = None,  # a client name (one of `clients`); None: all clients together
+    ) -> np.ndarray:
         "Row positions of `split` for one client, or of all clients together (client=None)."
         if split not in ("train", "val", "test"): raise MedfairInputError("split", f"must be 'train', 'val' or 'test', got {split!r}")
         if client is None: return np.sort(np.concatenate([s[split] for s in self.splits.values()]))
@@ -188,7 +192,11 @@ def predict_scores(
     return torch.sigmoid(torch.cat([model(x[i:i + 512]) for i in range(0, len(x), 512)]).squeeze(1)).numpy()
 
 @torch.no_grad()
-def mean_loss(model, data, rows) -> float:
+def mean_loss(
+    model: nn.Module,  # the classifier
+    data: FederatedData,  # the experiment's data
+    rows,  # row positions
+) -> float:
     "Mean BCE of `model` on `rows` (q-FFL's client loss)."
     model.eval()
     s = torch.from_numpy(np.clip(predict_scores(model, data, rows), 1e-7, 1 - 1e-7).astype(np.float64))
@@ -262,7 +270,9 @@ def make_client_app(
         return client_train_message(msg, c, int(context.node_config["partition-id"]))
     return app
 
-def config_from_run_config(rc) -> FederatedConfig:
+def config_from_run_config(
+    rc,  # the run config (a mapping, e.g. `context.run_config`)
+) -> FederatedConfig:
     "A `FederatedConfig` from a Flower run config (the [tool.flwr.app.config] table: keys are field names, '-' for '_')."
     import json
     kw = {k.replace("-", "_"): v for k, v in dict(rc).items()}
@@ -307,7 +317,7 @@ class FederatedRun:
     "One arm's result: the final model(s), the per-round validation history, test scores, wall time."
     arm: str  # 'fedavg', 'fedprox', 'qffl', 'centralized' or 'local'
     model: Any  # nn.Module, or {client: nn.Module} for 'local'
-    history: pd.DataFrame  # per round: validation AUROC of every client, 'mean', 'worst'
+    history: pd.DataFrame  # per round: validation AUROC of every client, 'mean', 'worst', 'elapsed' (s since round 1 began)
     scores: pd.DataFrame  # `client_scores` on the test split
     seconds: float  # wall time of the training
     config: FederatedConfig  # the experiment
@@ -332,10 +342,10 @@ def run_federated(
     from flwr.simulation import run_simulation
     data = federated_data(cfg)
     model0 = build_model(cfg)
-    out = {"history": [_history_row(0, model0, data)]}
+    out = {"history": [{**_history_row(0, model0, data), "elapsed": 0.0}]}
     def evaluate_fn(rnd, arrays):
-        if rnd == 0: return None
-        out["history"].append(_history_row(rnd, _load(build_model(cfg), arrays), data))
+        if rnd == 0: out["t0"] = time.perf_counter(); return None
+        out["history"].append({**_history_row(rnd, _load(build_model(cfg), arrays), data), "elapsed": time.perf_counter() - out["t0"]})
         return None
     server = ServerApp()
     @server.main()
@@ -377,17 +387,17 @@ def run_reference(
     t0 = time.perf_counter()
     with torch_threads(cfg.threads):
         if arm == "centralized":
-            model = build_model(cfg); hist = [_history_row(0, model, data)]
+            model = build_model(cfg); hist = [{**_history_row(0, model, data), "elapsed": 0.0}]
             for rnd in range(1, cfg.rounds + 1):
                 local_train(model, data, data.rows("train"), cfg, cfg.local_epochs, seed=cfg.seed * 100_003 + rnd * 1_009)
-                hist.append(_history_row(rnd, model, data))
+                hist.append({**_history_row(rnd, model, data), "elapsed": time.perf_counter() - t0})
         else:
             model = {c: build_model(cfg) for c in data.clients}
-            hist = [_history_row(0, model, data)]
+            hist = [{**_history_row(0, model, data), "elapsed": 0.0}]
             for rnd in range(1, cfg.rounds + 1):
                 for i, c in enumerate(data.clients):
                     local_train(model[c], data, data.rows("train", c), cfg, cfg.local_epochs, seed=cfg.seed * 100_003 + rnd * 1_009 + i)
-                hist.append(_history_row(rnd, model, data))
+                hist.append({**_history_row(rnd, model, data), "elapsed": time.perf_counter() - t0})
     return FederatedRun(arm, model, pd.DataFrame(hist), client_scores(model, data, "test"), time.perf_counter() - t0, cfg)
 
 # %% ../nbs/46_federated.ipynb #f530a17e
