@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from joblib import Parallel, delayed
-from plotly.subplots import make_subplots
 from scipy.stats import rankdata
 from skimage.registration import optical_flow_tvl1
 from skimage.transform import warp

@@ -2,8 +2,8 @@
 SuperNode process per care setting, started and stopped here) gives bit for bit the model of the in-process simulation
 (so both are deterministic functions of the configuration), and leaves no process behind."""
 import re
-import subprocess
 
+import psutil
 import pytest
 
 pytest.importorskip("flwr", reason="Flower is not installed (pip install 'medfair[federated]')")
@@ -23,6 +23,8 @@ def test_localhost_deployment_matches_the_simulation(tmp_path):
     assert res["auroc"] == pytest.approx(simulated.auroc(), abs=0)
     assert all((tmp_path / f"supernode{i}.log").exists() for i in range(4))      # one SuperNode process per care setting
     port = re.search(r"127\.0\.0\.1:(\d+)", (tmp_path / "flwr_home" / "config.toml").read_text()).group(1)
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
-    left = [l for l in ps if "flower-super" in l and port in l]
+    cmdlines = []
+    for p in psutil.process_iter(["cmdline"]):
+        cmdlines.append(" ".join(p.info["cmdline"] or []))
+    left = [l for l in cmdlines if "flower-super" in l and port in l]
     assert not left, f"processes left running: {left}"
