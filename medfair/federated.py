@@ -455,7 +455,7 @@ def worst_site_summary(
 def _server_main(grid, context):
     """The deployment's ServerApp: the experiment and the strategy from the run config; after the last round it writes
     the global model's test AUROC per client and a SHA-256 of its weights to the run config's 'out-dir' (if any)."""
-    import hashlib, json
+    import json
     from pathlib import Path
     rc = dict(context.run_config)
     cfg, strategy = config_from_run_config(rc), str(rc.get("strategy", "fedavg"))

@@ -127,9 +127,8 @@ def static_site(out: Path = ROOT / "_site") -> list[Path]:
     proc = ROOT / "_proc"
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
-    rels = sorted((p.relative_to(proc) for p in proc.rglob("*.ipynb")
-                   if not any(s.startswith((".", "_")) for s in p.relative_to(proc).parts)), key=_order)
-    rels = sorted(rels + [BENCHMARKS], key=_order)
+    rels = sorted([p.relative_to(proc) for p in proc.rglob("*.ipynb")
+                   if not any(s.startswith((".", "_")) for s in p.relative_to(proc).parts)] + [BENCHMARKS], key=_order)
     nbs, meta = {}, {}
     for rel in rels:
         nb = (nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell((ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8"))])
