@@ -585,15 +585,20 @@ def _wait_for_port(port, seconds, proc, log):
     raise MedfairError(f"the SuperLink did not listen on port {port} within {seconds} s")
 
 def _stop(procs, grace: float = 10):
-    "Stop the processes (and their process groups: SuperExec and app subprocesses) politely, then by force."
-    import signal
+    """Stop the processes and everything they started (a SuperLink starts SuperExec processes of its own, outside its
+    process group): the whole tree is collected first, asked to stop, then killed if it has not within `grace` s."""
+    import psutil
+    tree = []
     for p in procs:
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError): os.killpg(p.pid, signal.SIGTERM)
-    t0 = time.time()
+        with contextlib.suppress(psutil.NoSuchProcess):
+            root = psutil.Process(p.pid)
+            tree += [root] + root.children(recursive=True)
+    for q in tree:
+        with contextlib.suppress(psutil.NoSuchProcess): q.terminate()
+    _, alive = psutil.wait_procs(tree, timeout=grace)
+    for q in alive:
+        with contextlib.suppress(psutil.NoSuchProcess): q.kill()
+    psutil.wait_procs(alive, timeout=grace)
     for p in procs:
-        with contextlib.suppress(Exception): p.wait(timeout=max(0.1, grace - (time.time() - t0)))
-    for p in procs:
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError): os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        with contextlib.suppress(Exception): p.wait(timeout=grace)
+
