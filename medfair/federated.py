@@ -317,7 +317,7 @@ class FederatedRun:
     "One arm's result: the final model(s), the per-round validation history, test scores, wall time."
     arm: str  # 'fedavg', 'fedprox', 'qffl', 'centralized' or 'local'
     model: Any  # nn.Module, or {client: nn.Module} for 'local'
-    history: pd.DataFrame  # per round: validation AUROC of every client, 'mean', 'worst', 'elapsed' (s since round 1 began)
+    history: pd.DataFrame  # per round: validation AUROC of every client, 'mean', 'worst' (site), 'worst_group' (sex within a site), 'elapsed' (s since round 1 began)
     scores: pd.DataFrame  # `client_scores` on the test split
     seconds: float  # wall time of the training
     config: FederatedConfig  # the experiment
@@ -327,7 +327,9 @@ class FederatedRun:
         return per_client_auroc(self.scores)
 
 def _history_row(rnd, model, data) -> dict:
-    return {"round": rnd, **per_client_auroc(client_scores(model, data, "val"))}
+    s = client_scores(model, data, "val")
+    cells = [_auroc(g.y.to_numpy(), g.score.to_numpy()) for _, g in s.groupby(["client", "sex"], sort=True)]
+    return {"round": rnd, **per_client_auroc(s), "worst_group": float(np.nanmin(cells)) if np.isfinite(cells).any() else np.nan}
 
 def run_federated(
     cfg: FederatedConfig,  # the experiment
