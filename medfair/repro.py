@@ -363,6 +363,13 @@ def load_spec(
     pcells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     if len(pcells) != 1: raise ReproError(f"{path.name}: needs exactly one cell tagged 'parameters', found {len(pcells)}")
     params = _parse_params(pcells[0].source, path.stem)
+    import contextlib, io
+    from papermill.translators import PythonTranslator        # papermill injects values only into lines it can parse
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        seen = {p_.name for p_ in PythonTranslator.inspect(pcells[0])}
+    if set(params) - seen:
+        raise ReproError(f"{path.name}: papermill cannot read the parameter line(s) of {sorted(set(params) - seen)} and would ignore "
+                         "values passed for them; keep '=' and ':' out of the comment")
     decl = _declarations(nb, path)
     presets: dict[str, dict] = decl.get("PRESETS", {})
     for pname, over in presets.items():
