@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import MedfairInputError, MedfairError
+from .core import MedfairInputError, MedfairError, resolve_device
 from .cohort import CohortConfig, generate_cohort
 from .data import stratified_split
 from .classify import SmallCNN
@@ -61,6 +61,7 @@ class FederatedConfig:
     cohort: dict = field(default_factory=dict)  # extra `CohortConfig` fields (site_mix, label_miss_rate, ...)
     workers: int = 2  # clients trained at the same time (simulation CPUs); the rest wait: bounded memory
     threads: int = 1  # torch threads per client
+    device: str = "cpu"  # where clients and references train: 'cpu', 'cuda' or 'auto' (the GPU when torch sees one); simulated clients then share it
 
     def __post_init__(self):
         for f, lo in (("n_subjects", 50), ("image_size", 32), ("rounds", 1), ("local_epochs", 1), ("batch_size", 1),
@@ -74,6 +75,8 @@ class FederatedConfig:
                 raise MedfairInputError(f, f"must be a finite number {'> 0' if f == 'lr' else '>= 0'}, got {v!r}")
         if len(self.fractions) != 3 or abs(sum(self.fractions) - 1) > 1e-9 or min(self.fractions) <= 0:
             raise MedfairInputError("fractions", f"must be three positive shares (train, val, test) summing to 1, got {self.fractions}")
+        if not isinstance(self.device, str) or self.device.split(":")[0] not in ("cpu", "cuda", "auto"):
+            raise MedfairInputError("device", f"must be 'cpu', 'cuda' or 'auto', got {self.device!r}")
         if self.image_size < 2 ** self.n_blocks:
             raise MedfairInputError("image_size", f"{self.image_size} px is too small for {self.n_blocks} pooling blocks")
 
@@ -164,7 +167,8 @@ def local_train(
     mu: float = 0.0,  # FedProx: weight of (mu / 2) * ||w - w_global||^2; 0 = plain SGD
 ) -> float:
     "Mini-batch SGD on BCE over `rows` for `epochs` (with a proximal term to the starting weights when mu > 0); mean loss."
-    x, y = _tensor(data.images, rows), torch.from_numpy(data.labels[rows])
+    dev = next(model.parameters()).device                      # the model decides where training runs
+    x, y = _tensor(data.images, rows).to(dev), torch.from_numpy(data.labels[rows]).to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
     anchor = [p.detach().clone() for p in model.parameters()] if mu > 0 else None
     g = torch.Generator().manual_seed(int(seed))
@@ -172,7 +176,7 @@ def local_train(
     for _ in range(epochs):
         perm = torch.randperm(len(y), generator=g)
         for i in range(0, len(y), cfg.batch_size):
-            b = perm[i:i + cfg.batch_size]
+            b = perm[i:i + cfg.batch_size].to(dev)
             loss = F.binary_cross_entropy_with_logits(model(x[b]).squeeze(1), y[b])
             if anchor is not None:
                 loss = loss + mu / 2 * sum(((p - a) ** 2).sum() for p, a in zip(model.parameters(), anchor))
@@ -188,8 +192,8 @@ def predict_scores(
 ) -> np.ndarray:
     "Probabilities of the label for `rows`."
     model.eval()
-    x = _tensor(data.images, rows)
-    return torch.sigmoid(torch.cat([model(x[i:i + 512]) for i in range(0, len(x), 512)]).squeeze(1)).numpy()
+    x = _tensor(data.images, rows).to(next(model.parameters()).device)
+    return torch.sigmoid(torch.cat([model(x[i:i + 512]) for i in range(0, len(x), 512)]).squeeze(1)).cpu().numpy()
 
 @torch.no_grad()
 def mean_loss(
@@ -232,7 +236,7 @@ def per_client_auroc(
 # %% ../nbs/46_federated.ipynb #f0f44a37
 def _state_arrays(model):
     from flwr.app import ArrayRecord
-    return ArrayRecord(model.state_dict())
+    return ArrayRecord({k: v.detach().cpu() for k, v in model.state_dict().items()})
 
 def _load(model, arrays) -> nn.Module:
     model.load_state_dict(arrays.to_torch_state_dict()); return model
@@ -252,7 +256,7 @@ def client_train_message(
     conf = msg.content["config"] if "config" in msg.content else ConfigRecord()
     rnd = int(conf.get("server-round", 0)); mu = float(conf.get("proximal-mu", 0.0))
     with torch_threads(cfg.threads):
-        model = _load(build_model(cfg), msg.content["arrays"])
+        model = _load(build_model(cfg), msg.content["arrays"]).to(resolve_device(cfg.device))
         loss_global = mean_loss(model, data, rows)
         loss_local = local_train(model, data, rows, cfg, cfg.local_epochs, seed=cfg.seed * 100_003 + rnd * 1_009 + int(partition), mu=mu)
     metrics = MetricRecord({"train_loss": loss_global, "local_loss": loss_local, "num-examples": int(len(rows)), "partition": int(partition)})
@@ -354,19 +358,20 @@ def run_federated(
     def main(grid, context):
         strat = make_strategy(strategy, cfg, len(data.clients))
         out["result"] = strat.start(grid=grid, initial_arrays=_state_arrays(model0), num_rounds=cfg.rounds, evaluate_fn=evaluate_fn)
+    gpus = 1.0 / cfg.workers if resolve_device(cfg.device).type == "cuda" else 0.0   # simulated clients share the GPU
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")     # CPU clients: Ray leaves the GPU variables alone
     t0 = time.perf_counter()
     quiet = contextlib.nullcontext() if verbose else _quiet_flower()
     with quiet:
         run_simulation(server_app=server, client_app=make_client_app(cfg), num_supernodes=len(data.clients),
-                       backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0},
-                                       "init_args": {"num_cpus": cfg.workers, "include_dashboard": False, "log_to_driver": verbose}},
+                       backend_config={"client_resources": {"num_cpus": 1, "num_gpus": gpus},
+                                       "init_args": {"num_cpus": cfg.workers, **({"num_gpus": 1} if gpus else {}), "include_dashboard": False, "log_to_driver": verbose}},
                        verbose_logging=verbose)
     secs = time.perf_counter() - t0
     if "result" not in out or len(out["history"]) != cfg.rounds + 1:
         raise MedfairError(f"the {strategy} simulation stopped after {len(out['history']) - 1} of {cfg.rounds} rounds "
                            "(a client failed: run with verbose=True to see its traceback)")
-    model = _load(build_model(cfg), out["result"].arrays)
+    model = _load(build_model(cfg), out["result"].arrays).to(resolve_device(cfg.device))
     return FederatedRun(strategy, model, pd.DataFrame(out["history"]), client_scores(model, data, "test"), secs, cfg)
 
 @contextlib.contextmanager
@@ -386,15 +391,16 @@ def run_reference(
     (each client's test rows are scored by its own model)."""
     if arm not in REFERENCE_ARMS: raise MedfairInputError("arm", f"must be one of {REFERENCE_ARMS}, got {arm!r}")
     data = federated_data(cfg)
+    dev = resolve_device(cfg.device)
     t0 = time.perf_counter()
     with torch_threads(cfg.threads):
         if arm == "centralized":
-            model = build_model(cfg); hist = [{**_history_row(0, model, data), "elapsed": 0.0}]
+            model = build_model(cfg).to(dev); hist = [{**_history_row(0, model, data), "elapsed": 0.0}]
             for rnd in range(1, cfg.rounds + 1):
                 local_train(model, data, data.rows("train"), cfg, cfg.local_epochs, seed=cfg.seed * 100_003 + rnd * 1_009)
                 hist.append({**_history_row(rnd, model, data), "elapsed": time.perf_counter() - t0})
         else:
-            model = {c: build_model(cfg) for c in data.clients}
+            model = {c: build_model(cfg).to(dev) for c in data.clients}
             hist = [{**_history_row(0, model, data), "elapsed": 0.0}]
             for rnd in range(1, cfg.rounds + 1):
                 for i, c in enumerate(data.clients):

@@ -21,7 +21,7 @@ CI_CLAIMS = {
     "site_transfer": ["bedside_drop", "control_no_loss"],
     "ssl_leakage": ["marker_decodable", "shortcut_cost", "leace_erases_marker", "control_placebo"],
     "label_free_audit": ["sign_agreement", "gap_correlation", "per_image_tracking", "attenuation", "control_no_gap"],
-    "federated_sites": ["federation_rescues_small_sites", "qffl_mean_cost", "qffl_worst_site"],   # ci preset: cardiomegaly (consolidation needs the default size)
+    "federated_sites": ["federation_rescues_small_sites", "fedavg_worst_site_trails", "qffl_mean_cost", "qffl_worst_site"],   # ci preset: cardiomegaly (consolidation needs the default size)
 }
 
 
