@@ -147,7 +147,7 @@ def _g_piecewise(lam: np.ndarray, mu: float, s1: float, s2: float) -> np.ndarray
     return np.exp(-0.5 * ((lam - mu) / s) ** 2)
 
 
-def cie_cmf_1931(lam: np.ndarray = WAVELENGTHS_NM,  # wavelengths [nm]
+def cie_cmf_1931(lam: np.ndarray | None = None,  # wavelengths [nm]; None: WAVELENGTHS_NM
                  ) -> np.ndarray:
     """CIE 1931 2-deg colour-matching functions, shape (3, n).
 
@@ -156,7 +156,7 @@ def cie_cmf_1931(lam: np.ndarray = WAVELENGTHS_NM,  # wavelengths [nm]
     Reproduces the tabulated CMFs to within ~1 % of peak; with the CIE daylight
     basis above it yields D65 chromaticity (0.3128, 0.3292) vs (0.3127, 0.3290).
     """
-    lam = np.asarray(lam, dtype=float)
+    lam = np.asarray(WAVELENGTHS_NM if lam is None else lam, dtype=float)
     x = (1.056 * _g_piecewise(lam, 599.8, 37.9, 31.0) + 0.362 * _g_piecewise(lam, 442.0, 16.0, 26.7)
          - 0.065 * _g_piecewise(lam, 501.1, 20.4, 26.2))
     y = 0.821 * _g_piecewise(lam, 568.8, 46.9, 40.5) + 0.286 * _g_piecewise(lam, 530.9, 16.3, 31.1)
@@ -168,10 +168,10 @@ CMF = cie_cmf_1931(WAVELENGTHS_NM)
 
 
 def planck_spd(cct: float,                          # colour temperature [K]
-               lam: np.ndarray = WAVELENGTHS_NM,    # wavelengths [nm]
+               lam: np.ndarray | None = None,       # wavelengths [nm]; None: WAVELENGTHS_NM
                ) -> np.ndarray:
     """Relative spectral radiance of a blackbody (Planck's law), normalised at 560 nm."""
-    lam_m = np.asarray(lam, dtype=float) * 1e-9
+    lam_m = np.asarray(WAVELENGTHS_NM if lam is None else lam, dtype=float) * 1e-9
 
     def b(lm):
         return lm ** -5 / np.expm1(PLANCK_C2_M_K / (lm * cct))
@@ -278,10 +278,10 @@ def _encode_u8(lin: np.ndarray) -> np.ndarray:
     return np.take(_ENC_LUT_U8, t.astype(np.uint16))
 
 # %% ../nbs/47_skin.ipynb #e8786603
-def melanin_mua(lam: np.ndarray = WAVELENGTHS_NM,  # wavelengths [nm]
+def melanin_mua(lam: np.ndarray | None = None,  # wavelengths [nm]; None: WAVELENGTHS_NM
                 ) -> np.ndarray:
     """Melanosome absorption coefficient [cm^-1] (Jacques 1998)."""
-    return MELANIN_MUA_COEF * np.asarray(lam, dtype=float) ** (-MELANIN_MUA_EXPONENT)
+    return MELANIN_MUA_COEF * np.asarray(WAVELENGTHS_NM if lam is None else lam, dtype=float) ** (-MELANIN_MUA_EXPONENT)
 
 
 MUA_MELANIN = melanin_mua(WAVELENGTHS_NM)
