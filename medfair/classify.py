@@ -30,7 +30,8 @@ from .train import TRAIN_FIELDS, Trainer, TrainConfig, seed_everything_local, to
 __all__ = ['GRL_SCHEDULES', 'BACKBONES', 'FAIRNESS_TERMS', 'METHODS', 'CLASSIFIER_FIELDS', 'grad_reverse', 'GradientReversal',
            'grl_schedule', 'SmallCNN', 'adapt_first_conv', 'build_backbone', 'FairMultiTaskClassifier',
            'soft_group_rates', 'fairness_gap', 'FairMultiTaskLoss', 'balanced_weights', 'balanced_sampler',
-           'resize_images', 'ClassifierResult', 'predict', 'make_evaluate_fn', 'ClassifierConfig', 'train_classifier']
+           'resize_images', 'ClassifierResult', 'predict', 'make_evaluate_fn', 'WeightedTrainer', 'ClassifierConfig',
+           'train_classifier']
 
 # %% ../nbs/30_classify.ipynb #75ac1304
 class _GradReverse(torch.autograd.Function):
@@ -525,12 +526,18 @@ def make_evaluate_fn(
     return evaluate
 
 # %% ../nbs/30_classify.ipynb #bc5b451b
-class _ClassifierTrainer(Trainer):
+class WeightedTrainer(Trainer):
     "The engine with an optional seeded weighted sampler (group-balanced resampling) and a step counter for schedules."
-    def __init__(self, *a, sample_weights: np.ndarray | None = None, **kw):
+    def __init__(self,
+                 *a,  # `Trainer`'s arguments
+                 sample_weights: np.ndarray | None = None,  # per-sample weights of a seeded WeightedRandomSampler (with replacement); None: Trainer's order
+                 **kw,  # `Trainer`'s keyword arguments
+                 ):
         super().__init__(*a, **kw)
         self.sample_weights = sample_weights
-    def train_sampler(self, epoch: int):
+    def train_sampler(self,
+                      epoch: int,  # 0-based epoch: with the config's seed it fixes the weighted draw
+                      ):
         if self.sample_weights is None or self.sampler is not None: return super().train_sampler(epoch)
         g = seed_everything_local(self.cfg.seed * 100_003 + epoch + 17)
         return WeightedRandomSampler(torch.as_tensor(self.sample_weights, dtype=torch.double), len(self.sample_weights), replacement=True, generator=g)
@@ -765,7 +772,7 @@ def _train_classifier(data, method, label, group, cfg: ClassifierConfig, device,
         if method == "adversarial" and core.training:
             core.set_grl_strength(grl_schedule(state["step"] / max(total_steps - 1, 1), grl_max, grl_kind)); state["step"] += 1
         return crit(net(batch["image"]), batch["labels"], g)
-    trainer = _ClassifierTrainer(model, loss_fn, ds["train"], ds["val"], make_evaluate_fn(group), tcfg, sample_weights=sw)
+    trainer = WeightedTrainer(model, loss_fn, ds["train"], ds["val"], make_evaluate_fn(group), tcfg, sample_weights=sw)
     crit.to(trainer.device)
     with torch.random.fork_rng(devices=[trainer.device] if trainer.device.type == "cuda" else []):
         torch.manual_seed(seed + 1)

@@ -499,7 +499,7 @@ def make_data_samples(
     seed: int = SAMPLE_SEED,  # first cohort seed tried (2026); the first of seed..seed+199 that covers everything is used
     progress: bool = False,  # show a progress bar while writing
 ) -> pd.DataFrame:
-    "Write the deterministic synthetic data sample (DICOM, masks, landmarks, metadata.csv) to `folder`."
+    "Write the deterministic synthetic data sample (DICOM, masks, landmarks, metadata.csv; and `skin/`, the dermatology sample of `medfair.skin.write_skin_samples`) to `folder`."
     from medfair.cohort import SITES
     cfg = CohortConfig(n_subjects=n, image_size=image_size, site_mix={"all": {k: 1.0 / len(SITES) for k in SITES}},
                        prevalence={"nodule": 0.3, "consolidation": 0.3})
@@ -510,7 +510,10 @@ def make_data_samples(
         if len(cells) == 2 * len(SITES) and cells.min() >= 2 and coh.meta["device"].nunique() == len(coh.config.device_specs()) \
            and len(cats) == 2 and cats.min() >= 3: break
     else: raise MedfairInputError("n", f"{n} subjects never give 2 of each sex in each of the {len(SITES)} care settings, every device and lesions of both kinds; use more")
-    return save_cohort_folder(coh, folder, progress=progress)
+    out = save_cohort_folder(coh, folder, progress=progress)
+    from medfair.skin import write_skin_samples                    # the dermatology sample beside the radiographs
+    write_skin_samples(Path(folder) / "skin")
+    return out
 
 def file_digests(
     folder,  # folder hashed recursively (every file below it)
@@ -559,7 +562,9 @@ def compare_sample_folders(
     max_fraction: float = 1e-3,  # largest allowed fraction of differing pixels in each DICOM file
     ignore: Sequence[str] = ("README.md",),  # relative paths left out of the comparison
 ) -> list[str]:
-    "Violations of the cross-machine determinism contract between two sample folders ([] = within it)."
+    """Violations of the cross-machine determinism contract between two sample folders ([] = within it): DICOM headers and
+    every other file byte-identical; DICOM pixel data and the rendered skin PNGs within `pixel_tol` levels in at most
+    `max_fraction` of pixels (a lesion mask's pixel may flip, counted in the fraction)."""
     reference, candidate = Path(reference), Path(candidate)
     for f in (reference, candidate):
         if not f.is_dir(): raise MedfairInputError(str(f), "is not a folder")
@@ -569,5 +574,19 @@ def compare_sample_folders(
     for k in sorted(da.keys() & db.keys()):
         if da[k] == db[k]: continue
         if k.endswith(".dcm"): out += [f"{k}: {m}" for m in _dicom_diff(reference / k, candidate / k, pixel_tol, max_fraction)]
+        elif k.startswith("skin/") and k.endswith(".png"): out += [f"{k}: {m}" for m in _png_diff(reference / k, candidate / k, pixel_tol, max_fraction)]
         else: out.append(f"{k}: bytes differ (only DICOM pixel data may differ across machines)")
+    return out
+
+def _png_diff(a: Path, b: Path, pixel_tol: int, max_fraction: float) -> list[str]:
+    "Violations of the cross-machine contract between two rendered PNGs (skin images and lesion masks)."
+    from PIL import Image
+    pa, pb = (np.asarray(Image.open(p)).astype(np.int64) for p in (a, b))
+    if pa.shape != pb.shape: return [f"image shape {pa.shape} vs {pb.shape}"]
+    d = np.abs(pa - pb).reshape(pa.shape[0], pa.shape[1], -1).max(-1)
+    binary = set(np.unique(pa)) <= {0, 255}
+    out = []
+    if not binary and d.max(initial=0) > pixel_tol: out.append(f"pixel difference up to {d.max()} levels (tolerance {pixel_tol})")
+    frac = float((d > 0).mean()) if d.size else 0.0
+    if frac > max_fraction: out.append(f"{frac:.4%} of pixels differ (tolerance {max_fraction:.2%})")
     return out

@@ -24,10 +24,11 @@ __all__ = ['WAVELENGTHS_NM', 'HBO2_MOLAR_EXT', 'HB_MOLAR_EXT', 'HB_MOLAR_MASS_G_
            'SCATTER_B', 'MUSP_SKIN', 'KM_K_PER_MUA', 'KM_S_PER_MUSP', 'EPIDERMIS_CM_RANGE', 'STRATUM_CORNEUM_CM',
            'PAPILLARY_CM', 'BLOOD_FRACTION_RANGE', 'SO2_RANGE', 'FITZPATRICK_TYPES', 'FITZPATRICK_MELANIN_RANGE',
            'ITA_CATEGORIES', 'XYZ_TO_LINEAR_SRGB', 'D65_WHITE_XYZ', 'BRADFORD', 'D65_CCT', 'PLANCK_C2_M_K', 'CMF',
-           'MUA_MELANIN', 'DEVICES', 'GENTIAN_VIOLET_PEAK_NM', 'PerType', 'cie_cmf_1931', 'planck_spd', 'daylight_spd',
-           'illuminant_spd', 'camera_matrix', 'srgb_encode', 'srgb_decode', 'melanin_mua', 'blood_mua',
-           'skin_reflectance', 'reflectance_to_srgb', 'skin_tone_ita', 'render_lesion_image', 'SkinCohortConfig',
-           'generate_skin_cohort', 'ita_degrees', 'skin_mask_auto', 'ita_to_fitzpatrick', 'shades_of_grey']
+           'MUA_MELANIN', 'DEVICES', 'GENTIAN_VIOLET_PEAK_NM', 'PerType', 'SKIN_SAMPLE_SEED', 'cie_cmf_1931',
+           'planck_spd', 'daylight_spd', 'illuminant_spd', 'camera_matrix', 'srgb_encode', 'srgb_decode', 'melanin_mua',
+           'blood_mua', 'skin_reflectance', 'reflectance_to_srgb', 'skin_tone_ita', 'render_lesion_image',
+           'SkinCohortConfig', 'generate_skin_cohort', 'rerender_on_type', 'write_skin_samples', 'ita_degrees',
+           'skin_mask_auto', 'ita_to_fitzpatrick', 'shades_of_grey']
 
 # %% ../nbs/47_skin.ipynb #f144bb65
 #: Wavelength grid [nm].  10-nm sampling over 400-700 nm (CIE 15 permits 10-nm
@@ -617,6 +618,7 @@ def _gauss_blob(dy: np.ndarray, dx: np.ndarray, oy: float, ox: float, sig: float
 def _render(rng: np.random.Generator, size: int, subj: _Subject, melanoma: bool, presentation: float,
             lesion_diameter_mm: float | None, device: str, cct: float, wb_cct: float | None,
             illuminant: str, wb_illuminant: str | None, hair: bool, marker: bool, ruler: bool,
+            diameter_medians: tuple[float, float] = (9.0, 4.5),
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """Core renderer.
 
@@ -636,10 +638,12 @@ def _render(rng: np.random.Generator, size: int, subj: _Subject, melanoma: bool,
     px_per_mm = W / fov_mm
     z = rng.standard_normal()
     if lesion_diameter_mm is None:
-        if melanoma:
-            lesion_diameter_mm = float(np.clip(9.0 * math.exp(0.30 * z), 5.0, 16.0))
-        else:
-            lesion_diameter_mm = float(np.clip(4.5 * math.exp(0.25 * z), 2.5, 7.5))
+        if melanoma:   # log-normal around the median, clipped at 5/9 and 16/9 of it (5-16 mm at the default 9 mm)
+            m_mel = float(diameter_medians[0])
+            lesion_diameter_mm = float(np.clip(m_mel * math.exp(0.30 * z), m_mel * 5.0 / 9.0, m_mel * 16.0 / 9.0))
+        else:          # 2.5-7.5 mm at the default 4.5 mm
+            m_nev = float(diameter_medians[1])
+            lesion_diameter_mm = float(np.clip(m_nev * math.exp(0.25 * z), m_nev * 2.5 / 4.5, m_nev * 7.5 / 4.5))
     r0 = 0.5 * lesion_diameter_mm * px_per_mm
     cy = H / 2 + 0.05 * H * rng.standard_normal()
     cx = W / 2 + 0.05 * W * rng.standard_normal()
@@ -962,6 +966,8 @@ class SkinCohortConfig:
     melanoma_prevalence: PerType = 0.2             # P(melanoma); scalar or per type
     presentation: PerType = 1.0                    # lesion extra-melanin scale; scalar or per type
     label_miss_rate: PerType = 0.0                 # P(recorded label 0 | melanoma); annotation bias per type
+    melanoma_diameter_mm: float = 9.0              # median melanoma diameter [mm] (log-normal, sd 0.30 in log)
+    naevus_diameter_mm: float = 4.5                # median naevus diameter [mm] (log-normal, sd 0.25 in log)
     device_mix: Mapping[str, float] = field(       # relative frequency of acquisition devices
         default_factory=lambda: {"dermoscope": 0.7, "phone": 0.3})
     illuminant: str = "blackbody"                  # scene SPD family: "blackbody" | "daylight"
@@ -989,6 +995,10 @@ class SkinCohortConfig:
         self._prevalence = _per_type(self.melanoma_prevalence, "melanoma_prevalence", 0.0, 1.0)
         self._presentation = _per_type(self.presentation, "presentation", 0.0, 5.0)
         self._miss = _per_type(self.label_miss_rate, "label_miss_rate", 0.0, 1.0)
+        for name in ("melanoma_diameter_mm", "naevus_diameter_mm"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not 1.0 <= v <= 20.0:
+                raise MedfairInputError(name, f"must be a number of mm in [1, 20], got {v!r}")
         if self.illuminant not in ("blackbody", "daylight"):
             raise MedfairInputError("illuminant", f"expected 'blackbody' or 'daylight', got {self.illuminant!r}")
         try:
@@ -1017,6 +1027,84 @@ def _subject_rng(seed: int, i: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
 
 
+def _cohort_subject(cfg: SkinCohortConfig, seed: int, i: int, tone: tuple[str, float] | None = None):
+    """Draw and render subject ``i`` of the cohort ``(cfg, seed)``: (linear image, lesion mask, skin mask, meta row).
+
+    ``tone = (type, melanin_fraction)`` renders the *same* subject -- every random draw
+    (label, device, light, artefacts, tissue, lesion shape and colours) replayed from its
+    own generator -- on skin of that epidermal melanin fraction, recorded as that type."""
+    types = list(FITZPATRICK_TYPES)
+    rng = _subject_rng(int(seed), i)
+    fitz = types[int(rng.choice(6, p=np.array([cfg._type_mix[t] for t in types])))]
+    u = rng.random(7)
+    melanoma = bool(u[0] < cfg._prevalence[fitz])
+    missed = bool(melanoma and u[1] < cfg._miss[fitz])
+    device = DEVICES[int(rng.choice(len(DEVICES), p=np.array([cfg._device_mix[d] for d in DEVICES])))]
+    cct = cfg.cct_range[0] + (cfg.cct_range[1] - cfg.cct_range[0]) * u[2]
+    wb_kind = None
+    if cfg.wb_fixed_cct is not None:
+        wb_cct = float(cfg.wb_fixed_cct)
+        wb_kind = "daylight" if wb_cct >= 4000.0 else "blackbody"
+        rng.standard_normal()
+    else:
+        mired = 1e6 / cct + cfg.wb_error_sd_mired * rng.standard_normal()
+        lim = 4000.0 if cfg.illuminant == "daylight" else 1500.0
+        wb_cct = float(np.clip(1e6 / max(mired, 40.0), lim, 25000.0))
+    hair, marker, ruler = bool(u[3] < cfg.hair_prob), bool(u[4] < cfg.marker_prob), bool(u[5] < cfg.ruler_prob)
+    source = fitz
+    if tone is None:
+        subj = _draw_subject(rng, fitz, None, None, None, None)
+    else:
+        fitz = tone[0]
+        subj = _draw_subject(rng, source, tone[1], None, None, None)     # the same four draws; melanin replaced
+        subj = _Subject(fitz, subj.melanin_fraction, subj.blood_fraction, subj.oxygen_saturation, subj.epidermis_cm)
+    lin, lm, sm, info = _render(rng, int(cfg.image_size), subj, melanoma, cfg._presentation[source], None, device,
+                                float(cct), wb_cct, cfg.illuminant, wb_kind, hair, marker, ruler,
+                                (float(cfg.melanoma_diameter_mm), float(cfg.naevus_diameter_mm)))
+    row = dict(
+        subject_id=i, fitzpatrick=fitz, melanin_fraction=subj.melanin_fraction, melanoma=melanoma,
+        label=bool(melanoma and not missed), device=device, cct=float(cct), wb_cct=wb_cct,
+        hair=hair, marker=marker, ruler=ruler, lesion_diameter_mm=info["lesion_diameter_mm"],
+        blood_fraction=subj.blood_fraction,
+        oxygen_saturation=subj.oxygen_saturation, epidermis_um=subj.epidermis_cm * 1e4,
+        presentation=cfg._presentation[source], blue_grey=info["blue_grey"],
+        regression=info["regression"], fov_mm=info["fov_mm"],
+    )
+    if tone is not None:
+        row["source_fitzpatrick"] = source
+    return lin, lm, sm, row
+
+
+def _assemble(cfg: SkinCohortConfig, seed: int, ids, tones=None):
+    """Render subjects ``ids`` (optionally each with its ``tones`` entry) into cohort arrays and meta."""
+    n, s = len(ids), int(cfg.image_size)
+    dtype = np.uint8 if cfg.output_dtype == "uint8" else np.float32
+    images = np.empty((n, s, s, 3), dtype)
+    lesion_masks = np.empty((n, s, s), bool)
+    skin_masks = np.empty((n, s, s), bool)
+    rows = []
+    for k, i in enumerate(ids):
+        lin, lm, sm, row = _cohort_subject(cfg, seed, int(i), None if tones is None else tones[k])
+        images[k] = np.moveaxis(_encode_u8(lin) if dtype == np.uint8 else srgb_encode(lin), 0, -1)
+        lesion_masks[k] = lm
+        skin_masks[k] = sm
+        rows.append(row)
+    meta = pd.DataFrame(rows)
+    # Ground-truth tone, vectorised over subjects (one CIELAB conversion).
+    meta.insert(meta.columns.get_loc("lesion_diameter_mm") + 1, "true_ita", skin_tone_ita(
+        meta["melanin_fraction"].to_numpy(), meta["blood_fraction"].to_numpy(),
+        meta["oxygen_saturation"].to_numpy(), meta["epidermis_um"].to_numpy() * 1e-4))
+    meta["fitzpatrick"] = pd.Categorical(meta["fitzpatrick"], categories=list(FITZPATRICK_TYPES), ordered=True)
+    if "source_fitzpatrick" in meta:
+        meta["source_fitzpatrick"] = pd.Categorical(meta["source_fitzpatrick"], categories=list(FITZPATRICK_TYPES), ordered=True)
+    return images, lesion_masks, skin_masks, meta
+
+
+def _check_seed(seed) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise MedfairInputError("seed", f"must be a non-negative integer, got {seed!r}")
+
+
 def generate_skin_cohort(cfg: SkinCohortConfig,  # cohort configuration
                          seed: int = 0,          # non-negative master seed
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
@@ -1032,57 +1120,78 @@ def generate_skin_cohort(cfg: SkinCohortConfig,  # cohort configuration
     if not isinstance(cfg, SkinCohortConfig):
         raise MedfairInputError("cfg", "expected a SkinCohortConfig")
     cfg.validate()
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise MedfairInputError("seed", f"must be a non-negative integer, got {seed!r}")
-    n, s = int(cfg.n_subjects), int(cfg.image_size)
-    dtype = np.uint8 if cfg.output_dtype == "uint8" else np.float32
-    images = np.empty((n, s, s, 3), dtype)
-    lesion_masks = np.empty((n, s, s), bool)
-    skin_masks = np.empty((n, s, s), bool)
-    types = list(FITZPATRICK_TYPES)
-    tp = np.array([cfg._type_mix[t] for t in types])
-    dp = np.array([cfg._device_mix[d] for d in DEVICES])
-    rows = []
-    for i in range(n):
-        rng = _subject_rng(int(seed), i)
-        fitz = types[int(rng.choice(6, p=tp))]
-        u = rng.random(7)
-        melanoma = bool(u[0] < cfg._prevalence[fitz])
-        missed = bool(melanoma and u[1] < cfg._miss[fitz])
-        device = DEVICES[int(rng.choice(len(DEVICES), p=dp))]
-        cct = cfg.cct_range[0] + (cfg.cct_range[1] - cfg.cct_range[0]) * u[2]
-        wb_kind = None
-        if cfg.wb_fixed_cct is not None:
-            wb_cct = float(cfg.wb_fixed_cct)
-            wb_kind = "daylight" if wb_cct >= 4000.0 else "blackbody"
-            rng.standard_normal()
-        else:
-            mired = 1e6 / cct + cfg.wb_error_sd_mired * rng.standard_normal()
-            lim = 4000.0 if cfg.illuminant == "daylight" else 1500.0
-            wb_cct = float(np.clip(1e6 / max(mired, 40.0), lim, 25000.0))
-        hair, marker, ruler = bool(u[3] < cfg.hair_prob), bool(u[4] < cfg.marker_prob), bool(u[5] < cfg.ruler_prob)
-        subj = _draw_subject(rng, fitz, None, None, None, None)
-        lin, lm, sm, info = _render(rng, s, subj, melanoma, cfg._presentation[fitz], None, device,
-                                    float(cct), wb_cct, cfg.illuminant, wb_kind, hair, marker, ruler)
-        images[i] = np.moveaxis(_encode_u8(lin) if dtype == np.uint8 else srgb_encode(lin), 0, -1)
-        lesion_masks[i] = lm
-        skin_masks[i] = sm
-        rows.append(dict(
-            subject_id=i, fitzpatrick=fitz, melanin_fraction=subj.melanin_fraction, melanoma=melanoma,
-            label=bool(melanoma and not missed), device=device, cct=float(cct), wb_cct=wb_cct,
-            hair=hair, marker=marker, ruler=ruler, lesion_diameter_mm=info["lesion_diameter_mm"],
-            blood_fraction=subj.blood_fraction,
-            oxygen_saturation=subj.oxygen_saturation, epidermis_um=subj.epidermis_cm * 1e4,
-            presentation=cfg._presentation[fitz], blue_grey=info["blue_grey"],
-            regression=info["regression"], fov_mm=info["fov_mm"],
-        ))
-    meta = pd.DataFrame(rows)
-    # Ground-truth tone, vectorised over subjects (one CIELAB conversion).
-    meta.insert(meta.columns.get_loc("lesion_diameter_mm") + 1, "true_ita", skin_tone_ita(
-        meta["melanin_fraction"].to_numpy(), meta["blood_fraction"].to_numpy(),
-        meta["oxygen_saturation"].to_numpy(), meta["epidermis_um"].to_numpy() * 1e-4))
-    meta["fitzpatrick"] = pd.Categorical(meta["fitzpatrick"], categories=types, ordered=True)
-    return images, lesion_masks, skin_masks, meta
+    _check_seed(seed)
+    return _assemble(cfg, int(seed), range(int(cfg.n_subjects)))
+
+
+def rerender_on_type(cfg: SkinCohortConfig,   # the configuration the subjects were generated with
+                     seed: int,               # the seed they were generated with
+                     subject_ids,             # subject ids (meta.subject_id) to render again
+                     fitzpatrick,             # target type "I".."VI", one for all or one per subject
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The same subjects -- the same lesion, label, device, light and artefacts -- rendered on
+    skin of another Fitzpatrick type (generative augmentation through the optical model).
+
+    Every subject replays its own random stream; only the epidermal melanin fraction is
+    replaced, drawn uniformly in the target type's range from a generator keyed by
+    (seed, subject, type), so the result is deterministic.  Returns the same four arrays
+    as ``generate_skin_cohort``; ``meta.fitzpatrick`` is the target type and
+    ``meta.source_fitzpatrick`` the type the subject was drawn with.
+    """
+    if not isinstance(cfg, SkinCohortConfig):
+        raise MedfairInputError("cfg", "expected a SkinCohortConfig")
+    cfg.validate()
+    _check_seed(seed)
+    ids = np.asarray(subject_ids).reshape(-1)
+    if ids.size == 0:
+        raise MedfairInputError("subject_ids", "is empty")
+    if not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0:
+        raise MedfairInputError("subject_ids", "expected non-negative integer subject ids")
+    types = [fitzpatrick] * ids.size if isinstance(fitzpatrick, str) else list(fitzpatrick)
+    if len(types) != ids.size:
+        raise MedfairInputError("fitzpatrick", f"{len(types)} types for {ids.size} subjects")
+    tones = []
+    for i, t in zip(ids, types):
+        if t not in FITZPATRICK_MELANIN_RANGE:
+            raise MedfairInputError("fitzpatrick", f"expected types among {FITZPATRICK_TYPES}, got {t!r}")
+        lo, hi = FITZPATRICK_MELANIN_RANGE[t]
+        u = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(i), 1 + FITZPATRICK_TYPES.index(t)))).random()
+        tones.append((t, float(lo + (hi - lo) * u)))
+    return _assemble(cfg, int(seed), ids, tones)
+
+
+# %% ../nbs/47_skin.ipynb #2a058cca
+SKIN_SAMPLE_SEED = 2026
+
+def write_skin_samples(folder,            # output folder (created): images/, lesion_masks/, metadata.csv
+                       seed: int = SKIN_SAMPLE_SEED,  # cohort seed
+                       image_size: int = 128,  # image side [px]
+                       ) -> pd.DataFrame:
+    """Write one melanoma and one naevus of every Fitzpatrick type: ``images/<id>.png`` (RGB),
+    ``lesion_masks/<id>.png`` (255 inside the lesion) and ``metadata.csv`` (floats rounded to 4
+    decimals).  PNGs carry no timestamp, so a rewrite is byte-identical on the same machine."""
+    from pathlib import Path
+    from PIL import Image
+    cfg = SkinCohortConfig(n_subjects=120, image_size=int(image_size), type_mix={t: 1.0 for t in FITZPATRICK_TYPES},
+                           melanoma_prevalence=0.5)
+    _, _, _, meta = generate_skin_cohort(SkinCohortConfig(n_subjects=120, image_size=32, type_mix=cfg.type_mix,
+                                                          melanoma_prevalence=0.5), seed)   # who is who: cheap at 32 px
+    pick = meta.groupby(["fitzpatrick", "melanoma"], observed=True).subject_id.first()
+    if len(pick) != 12:
+        raise MedfairInputError("seed", f"{seed} does not give a melanoma and a naevus of every type in 120 subjects")
+    ids = np.sort(pick.to_numpy())
+    images, lesions, _, m = _assemble(cfg, int(seed), ids)
+    folder = Path(folder)
+    (folder / "images").mkdir(parents=True, exist_ok=True); (folder / "lesion_masks").mkdir(exist_ok=True)
+    paths, mpaths = [], []
+    for img, les, sid in zip(images, lesions, m.subject_id):
+        paths.append(f"images/{sid:04d}.png"); mpaths.append(f"lesion_masks/{sid:04d}.png")
+        Image.fromarray(img).save(folder / paths[-1], optimize=False)
+        Image.fromarray(les.astype(np.uint8) * 255).save(folder / mpaths[-1], optimize=False)
+    m.insert(1, "path", paths); m.insert(2, "lesion_mask_path", mpaths)
+    m = m.round(4)
+    m.to_csv(folder / "metadata.csv", index=False, lineterminator="\n")
+    return m
 
 # %% ../nbs/47_skin.ipynb #a6109ced
 def _as_float_rgb(rgb: np.ndarray) -> np.ndarray:

@@ -45,3 +45,21 @@ def test_data_samples_load_and_cover_groups():
         assert np.isfinite(it["landmarks"].numpy()).all()
     total = sum(p.stat().st_size for p in SAMPLES.rglob("*") if p.is_file())
     assert total < 5e6, f"data_samples/ is {total / 1e6:.1f} MB"
+
+
+def test_skin_sample_covers_every_type_and_label():
+    "data_samples/skin: one melanoma and one naevus of every Fitzpatrick type, RGB images with their lesion masks; the true ITA falls from types I–II to III–IV to V–VI."
+    import pandas as pd
+    from PIL import Image
+    from medfair.skin import FITZPATRICK_TYPES
+    skin = SAMPLES / "skin"
+    meta = pd.read_csv(skin / "metadata.csv")
+    assert len(meta) == 12
+    assert set(zip(meta.fitzpatrick, meta.melanoma)) == {(t, m) for t in FITZPATRICK_TYPES for m in (True, False)}
+    for row in meta.itertuples():
+        img = np.asarray(Image.open(skin / row.path)); les = np.asarray(Image.open(skin / row.lesion_mask_path))
+        assert img.shape == (128, 128, 3) and img.dtype == np.uint8
+        assert les.shape == (128, 128) and set(np.unique(les)) <= {0, 255} and (les > 0).any()
+    band = meta.fitzpatrick.map({"I": 0, "II": 0, "III": 1, "IV": 1, "V": 2, "VI": 2})
+    ita = meta.groupby(band).true_ita.mean()          # two subjects per type: compare bands of two types
+    assert ita[0] > ita[1] > ita[2], ita

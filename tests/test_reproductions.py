@@ -22,6 +22,7 @@ CI_CLAIMS = {
     "ssl_leakage": ["marker_decodable", "shortcut_cost", "leace_erases_marker", "control_placebo"],
     "label_free_audit": ["sign_agreement", "gap_correlation", "per_image_tracking", "attenuation", "control_no_gap"],
     "federated_sites": ["federation_rescues_small_sites", "fedavg_worst_site_trails", "qffl_mean_cost", "qffl_worst_site"],   # ci preset: cardiomegaly (consolidation needs the default size)
+    "skin_tone_gap": ["gap_light_training", "composition_shrinks_gap", "generative_shrinks_gap", "ita_audit_sign"],
 }
 
 
