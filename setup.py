@@ -27,6 +27,7 @@ requirements = shlex.split(cfg.get("requirements", ""))
 dev_requirements = shlex.split(cfg.get("dev_requirements", ""))
 dicom_requirements = shlex.split(cfg.get("dicom_requirements", ""))   # decoders for compressed DICOM: pip install "medfair[dicom]"
 federated_requirements = shlex.split(cfg.get("federated_requirements", ""))   # Flower + its Ray simulation engine: pip install "medfair[federated]"
+cluster_requirements = shlex.split(cfg.get("cluster_requirements", ""))   # Ray for `medfair repro sweep --executor ray`: pip install "medfair[cluster]"
 console_scripts = [s.strip() for s in cfg.get("console_scripts", "").split() if s.strip()]
 
 class BuildWithReproductions(build_py):
@@ -55,7 +56,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=["medfair", "medfair.*"]),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={"dev": dev_requirements, "dicom": dicom_requirements, "federated": federated_requirements},
+    extras_require={"dev": dev_requirements, "dicom": dicom_requirements, "federated": federated_requirements, "cluster": cluster_requirements},
     python_requires=">=" + min_python,
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

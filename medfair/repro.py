@@ -27,12 +27,12 @@ import pandas as pd
 from .core import MedfairError, MedfairInputError, system_info
 
 # %% auto #0
-__all__ = ['VERDICTS', 'REPORT_CSS', 'ReproError', 'ReproRunError', 'ReproInterrupted', 'ReproParam', 'ReproSpec', 'parse_expect',
-           'Claim', 'parse_claim', 'parse_claims', 'claim_verdict', 'metric_entry', 'evaluate_claims', 'parse_bounds',
-           'check_bounds', 'default_repro_dir', 'load_spec', 'find_reproductions', 'coerce', 'resolve_parameters',
-           'default_kernel', 'auto_preset', 'run_id', 'prepare_run_dir', 'format_claim', 'changed_parameters',
-           'run_header_html', 'write_run_passport', 'run_reproduction', 'flatten_metrics', 'summarize_runs',
-           'tally_claims', 'sweep', 'add_repro_commands']
+__all__ = ['VERDICTS', 'REPORT_CSS', 'EXECUTORS', 'ReproError', 'ReproRunError', 'ReproInterrupted', 'ReproParam', 'ReproSpec',
+           'parse_expect', 'Claim', 'parse_claim', 'parse_claims', 'claim_verdict', 'metric_entry', 'evaluate_claims',
+           'parse_bounds', 'check_bounds', 'default_repro_dir', 'load_spec', 'find_reproductions', 'coerce',
+           'resolve_parameters', 'default_kernel', 'auto_preset', 'run_id', 'prepare_run_dir', 'format_claim',
+           'changed_parameters', 'run_header_html', 'write_run_passport', 'run_reproduction', 'flatten_metrics',
+           'summarize_runs', 'tally_claims', 'task_resources', 'localhost_cluster', 'sweep', 'add_repro_commands']
 
 # %% ../nbs/95_repro.ipynb #c68a58da
 class ReproError(MedfairError):
@@ -788,6 +788,151 @@ def tally_claims(
                         **{v.replace(" ", "_"): t[v] for v in VERDICTS}, "failed": failed, "summary": summary})
     return pd.DataFrame(out)
 
+EXECUTORS = ("local", "ray")
+_RESOURCE_KEYS = ("num_cpus", "num_gpus", "memory")
+
+def task_resources(
+    preset: str | None,  # the sweep's preset: 'gpu' asks for one GPU per task
+    resources: dict | None = None,  # overrides: num_cpus, num_gpus, memory (bytes)
+) -> dict:
+    "Resources each sweep task declares to a cluster: 1 CPU, 1 GPU for the `gpu` preset, else none; `resources` overrides."
+    res: dict = {"num_cpus": 1.0, "num_gpus": 1.0 if preset == "gpu" else 0.0}
+    for k, v in (resources or {}).items():
+        if k not in _RESOURCE_KEYS: raise MedfairInputError("resources", f"unknown resource {k!r}; use {_RESOURCE_KEYS}")
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v >= 0:
+            raise MedfairInputError("resources", f"{k} must be a number >= 0, got {v!r}")
+        res[k] = int(v) if k == "memory" else float(v)
+    return res
+
+def _ray_task(args: list[str]) -> tuple[int, str]:
+    "One sweep run on a Ray worker: the `medfair repro run` command line, run with the worker's Python."
+    return _run_cli(args)
+
+def _execute(jobs: list, args_of, executor: str, workers: int, address: str | None, resources: dict, retries: int,
+             desc: str, progress: bool):
+    """Run every job's command line with `executor`; yield (job, returncode, message, attempts) as runs finish. A run
+    that fails is submitted again, at most `retries` times. The bar counts finished runs and shows how many are running
+    and how many failed, with tqdm's estimate of the time left."""
+    from tqdm.auto import tqdm
+    bar = tqdm(total=len(jobs), desc=desc, disable=not progress, unit="run")
+    n_failed = 0
+    def status(running): bar.set_postfix(running=running, failed=n_failed, refresh=True)
+    if executor == "local":
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+            pending = {ex.submit(_run_cli, args_of(j)): (j, 1) for j in jobs}
+            status(min(len(pending), max(1, workers)))
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    job, attempt = pending.pop(f)
+                    rc, msg = f.result()
+                    if rc and attempt <= retries: pending[ex.submit(_run_cli, args_of(job))] = (job, attempt + 1); continue
+                    n_failed += bool(rc); bar.update(1); status(min(len(pending), max(1, workers)))
+                    yield job, rc, msg, attempt
+    elif executor == "ray":
+        try: import ray
+        except ImportError: raise MedfairInputError("executor", "'ray' needs Ray: pip install 'medfair[cluster]'") from None
+        started = not ray.is_initialized()
+        if started and address and address != "auto":            # fail fast: ray.init retries an unreachable address for minutes
+            import socket
+            host, _, port = str(address).removeprefix("ray://").rpartition(":")
+            try: socket.create_connection((host or "127.0.0.1", int(port)), timeout=10).close()
+            except (OSError, ValueError) as e:
+                raise MedfairInputError("address", f"cannot reach a Ray cluster at {address!r}: {e}") from None
+        if started:
+            try: ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                raise MedfairInputError("address", f"cannot reach a Ray cluster at {address!r}: {e}") from None
+        try:
+            remote = ray.remote(max_retries=0, **resources)(_ray_task)
+            pending = {remote.remote(args_of(j)): (j, 1) for j in jobs}
+            while pending:
+                done, rest = ray.wait(list(pending), num_returns=1, timeout=5.0)
+                running = sum(1 for r in rest if r in pending)
+                status(min(running, len(pending)))
+                for ref in done:
+                    job, attempt = pending.pop(ref)
+                    try: rc, msg = ray.get(ref)
+                    except Exception as e: rc, msg = 1, f"the task died on its worker: {type(e).__name__}: {e}"[-2000:]
+                    if rc and attempt <= retries: pending[remote.remote(args_of(job))] = (job, attempt + 1); continue
+                    n_failed += bool(rc); bar.update(1)
+                    yield job, rc, msg, attempt
+        finally:
+            if started: ray.shutdown()
+    else: raise MedfairInputError("executor", f"must be one of {EXECUTORS}, got {executor!r}")
+    bar.close()
+
+class localhost_cluster:
+    """A Ray cluster on this machine for trying the `ray` executor: a head that only schedules (no CPUs) and
+    `n_workers` worker nodes of `cpus_per_worker` CPUs, each started with `ray start` as separate processes.
+    `with localhost_cluster() as address: sweep(..., executor="ray", address=address)`. On exit it stops the
+    processes of *this* cluster only (found by its temp folder and address), never another Ray on the machine."""
+    def __init__(self,
+                 n_workers: int = 2,  # worker nodes
+                 cpus_per_worker: float = 1,  # CPUs each worker offers
+                 gpus_per_worker: float = 0,  # GPUs each worker offers
+                 timeout: float = 180,  # seconds each `ray start` may take
+                 ):
+        if n_workers < 1: raise MedfairInputError("n_workers", f"must be >= 1, got {n_workers}")
+        self.n_workers, self.cpus, self.gpus, self.timeout = int(n_workers), cpus_per_worker, gpus_per_worker, timeout
+    def _ray(self) -> str:
+        exe = Path(sys.executable).parent / "ray"
+        if not exe.exists(): raise MedfairInputError("ray", "the `ray` command is not installed here: pip install 'medfair[cluster]'")
+        return str(exe)
+    def __enter__(self) -> str:
+        import socket, tempfile
+        ray = self._ray()
+        self.tmp = tempfile.mkdtemp(prefix="mfray", dir="/tmp")     # short: Ray's socket paths must stay under 107 characters
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+        self.address = f"127.0.0.1:{port}"
+        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+        cmds = [[ray, "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=0", "--num-gpus=0",
+                 "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={self.tmp}"]]
+        cmds += [[ray, "start", f"--address={self.address}", "--node-ip-address=127.0.0.1", f"--num-cpus={self.cpus:g}",
+                  f"--num-gpus={self.gpus:g}", "--disable-usage-stats"] for _ in range(self.n_workers)]
+        try:
+            for cmd in cmds:
+                for attempt in (1, 2):   # on a loaded machine a node's agents can miss Ray's 30-s start-up window: try again once
+                    try: r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=self.timeout)
+                    except subprocess.TimeoutExpired: r = subprocess.CompletedProcess(cmd, 1, "", f"no answer in {self.timeout} s")
+                    if not r.returncode: break
+                    if attempt == 2: raise ReproError(f"`{' '.join(cmd[1:3])}` failed twice: {(r.stderr or r.stdout)[-1500:]}")
+                    if "--head" in cmd: self.__exit__(None, None, None)
+        except BaseException:
+            self.__exit__(None, None, None); raise
+        return self.address
+    def processes(self) -> list:
+        "The processes of this cluster still alive (psutil.Process objects)."
+        import psutil
+        tags = (self.tmp, f"--gcs-address={self.address}", f"--address={self.address}")
+        out = []
+        for p in psutil.process_iter(["cmdline"]):
+            try:
+                line = " ".join(p.info["cmdline"] or [])
+                if p.pid != os.getpid() and any(t in line for t in tags): out.append(p)
+            except (psutil.NoSuchProcess, psutil.AccessDenied): pass
+        return out
+    def __exit__(self, *exc) -> None:
+        import psutil
+        procs = self.processes()
+        for p in procs:
+            try: p.terminate()
+            except psutil.NoSuchProcess: pass
+        _, alive = psutil.wait_procs(procs, timeout=20)
+        for p in alive:
+            try: p.kill()
+            except psutil.NoSuchProcess: pass
+
+def _failed_cell(run_dir: Path) -> str:
+    "Where a failed run stopped, from its run.json: the cell and the error, or ''."
+    try: rec = json.loads((run_dir / "run.json").read_text())
+    except (OSError, ValueError): return ""
+    cell = rec.get("failed_cell", rec.get("interrupted_cell"))
+    parts = [f"cell {cell}" if cell is not None else "", str(rec.get("error") or "")]
+    return "; ".join(p for p in parts if p)
+
 def sweep(
     name: str,  # reproduction name, as `medfair repro list` prints it
     grid: dict[str, list],  # {parameter: values}; every combination runs; {} = the preset's parameters only
@@ -797,17 +942,26 @@ def sweep(
     workers: int = 1,  # runs at a time, each a `medfair repro run` subprocess
     root: str | Path | None = None,  # folder of reproduction notebooks; None = default_repro_dir()
     progress: bool = True,  # show a progress bar over the runs
+    executor: str = "local",  # 'local' (subprocesses on this machine) or 'ray' (tasks on a Ray cluster)
+    address: str | None = None,  # Ray: the cluster's address ('host:port', 'auto'); None starts Ray on this machine
+    resources: dict | None = None,  # Ray: resources per task (num_cpus, num_gpus, memory in bytes); default `task_resources`
+    retries: int = 1,  # a failed run is run again at most this many times
 ) -> pd.DataFrame:
-    "Run `name` over the grid × seeds (resumable), write summary.csv / claims.csv / summary.html under `out/name`, return the summary (claim tally in `.attrs['claims']`)."
-    from concurrent.futures import ThreadPoolExecutor
-    from tqdm.auto import tqdm
+    """Run `name` over the grid × seeds (resumable: completed runs are skipped), write runs.csv / summary.csv /
+    claims.csv / summary.html under `out/name`, return the summary (claim tally in `.attrs['claims']`). With
+    `executor='ray'` every run is one Ray task declaring `resources`, executed by a worker of the cluster at `address`
+    with the worker's own Python; `out` must then be a folder every worker can write (a shared filesystem)."""
     specs = find_reproductions(root)
     if name not in specs: raise MedfairInputError("NAME", f"no reproduction {name!r}; available: {sorted(specs)}")
     spec = specs[name]
     if preset == "auto": preset = auto_preset(spec)
     keys = list(grid)
     combos = [dict(zip(keys, vals)) for vals in itertools.product(*grid.values())] if keys else [{}]
-    base = Path(out) / name
+    if executor not in EXECUTORS: raise MedfairInputError("executor", f"must be one of {EXECUTORS}, got {executor!r}")
+    if isinstance(retries, bool) or not isinstance(retries, (int, np.integer)) or retries < 0:
+        raise MedfairInputError("retries", f"must be an integer >= 0, got {retries!r}")
+    res = task_resources(preset, resources)
+    base = Path(out).resolve() / name
     jobs = []
     for combo in combos:
         for s in seeds:
@@ -815,17 +969,19 @@ def sweep(
             run_dir = base / run_id(name, params, preset)
             jobs.append((combo, s, params, run_dir))
     todo = [j for j in jobs if not _is_complete(j[3], j[2])]
-    env_root = ["--root", str(root)] if root else []
-    def _go(job):
+    env_root = ["--root", str(Path(root).resolve() if root else default_repro_dir().resolve())]   # absolute: a worker's cwd is its own
+    def _args(job):
         combo, s, params, run_dir = job
         # --force: an incomplete earlier attempt (failed, interrupted) is moved aside, not deleted
         args = [name, "--seed", str(s), "--out", str(run_dir), "--quiet", "--force", *env_root] + (["--preset", preset] if preset else ["--preset", "none"])
         for k, v in combo.items(): args += ["-p", k, json.dumps(v) if isinstance(v, (list, dict)) else str(v)]
-        return _run_cli(args)
+        return args
     failures = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
-        for job, (rc, msg) in tqdm(zip(todo, ex.map(_go, todo)), total=len(todo), desc=f"sweep {name}", disable=not progress):
-            if rc: failures.append((job[3].name, msg))
+    for job, rc, msg, attempts in _execute(todo, _args, executor, workers, address, res, int(retries), f"sweep {name}", progress):
+        if rc:
+            where = _failed_cell(job[3])
+            failures.append((job[3].name, f"failed {attempts} time{'s' if attempts > 1 else ''}" + (f" ({where})" if where else "") + f":\n{msg}"))
+            if progress: print(f"run {job[3].name} failed after {attempts} attempt(s)" + (f": {where}" if where else ""), file=sys.stderr)
     rows, verdicts = [], []
     for combo, s, params, run_dir in jobs:
         row = {**{k: params[k] for k in keys}, "seed": s, "run_dir": str(run_dir)}
@@ -879,6 +1035,13 @@ def add_repro_commands(
     psw.add_argument("name"); psw.add_argument("-p", nargs=2, action="append", metavar=("KEY", "V1,V2,..."))
     psw.add_argument("--seeds", default="0"); psw.add_argument("--workers", type=int, default=1)
     psw.add_argument("--preset", default="auto"); psw.add_argument("--out", default="runs/sweeps"); psw.add_argument("--root")
+    psw.add_argument("--executor", default="local", choices=EXECUTORS,
+                     help="local: runs as subprocesses here (--workers at a time); ray: one Ray task per run on a cluster")
+    psw.add_argument("--address", help="ray: the cluster's address (host:port, or 'auto' on a cluster node); default: start Ray here")
+    psw.add_argument("--cpus", type=float, help="ray: CPUs each run declares (default 1)")
+    psw.add_argument("--gpus", type=float, help="ray: GPUs each run declares (default 1 with the gpu preset, else 0)")
+    psw.add_argument("--memory", type=float, help="ray: memory each run declares, in GB")
+    psw.add_argument("--retries", type=int, default=1, help="times a failed run is run again (default 1)")
     psw.set_defaults(func=_cmd_sweep)
     pr.set_defaults(func=lambda a: (pr.print_help(), 0)[1])
 
@@ -909,7 +1072,9 @@ def _cmd_sweep(a) -> int:
         if a.name not in specs: raise MedfairInputError("NAME", f"no reproduction {a.name!r}; available: {sorted(specs)}")
         grid = {k: coerce(ReproParam(k, "list", []), v) for k, v in _parse_p(a.p).items()}
         seeds = [int(s) for s in a.seeds.split(",") if s.strip()]
-        summ = sweep(a.name, grid, seeds, _preset_arg(a.preset), a.out, a.workers, a.root)
+        res = {k: v for k, v in (("num_cpus", a.cpus), ("num_gpus", a.gpus), ("memory", None if a.memory is None else a.memory * 1e9)) if v is not None}
+        summ = sweep(a.name, grid, seeds, _preset_arg(a.preset), a.out, a.workers, a.root, executor=a.executor, address=a.address,
+                     resources=res, retries=a.retries)
     except (MedfairInputError, ReproError) as e:
         print(f"medfair repro sweep: {e}", file=sys.stderr); return 2
     print(summ.to_string(index=False))
