@@ -21,8 +21,8 @@ N_WORKERS ?= 2
 
 help:
 	@echo "make repro   run the headline reproduction (medfair repro run $(REPRO)) -> $(RUNS)/$(REPRO)/"
-	@echo "make test    run every test (nbdev_test + pytest)"
-	@echo "make test-all  the same plus the notebook cells flagged slow (and gpu, on a GPU machine)"
+	@echo "make test    run the test suite that CI runs (nbdev_test + pytest, slow tests left out)"
+	@echo "make test-all  the same plus the notebook cells flagged slow, the pytest tests marked slow (and gpu cells, on a GPU machine)"
 	@echo "make docs    build the site (nbdev_docs with Quarto, else static HTML in _site/)"
 	@echo "make export  notebooks -> medfair/, clean notebooks, regenerate README.md"
 	@echo "make lab     JupyterLab on nbs/"
@@ -48,7 +48,7 @@ REPRO_ARGS ?=
 repro: $(STAMP)
 	$(BIN)/medfair repro run $(REPRO) --out $(RUNS)/$(REPRO) --force $(REPRO_ARGS)
 
-# ---- every test ---------------------------------------------------------------------------
+# ---- the tests ------------------------------------------------------------------------------
 # Some tests need a Debian tool: the browser tests drive Chromium with Playwright (no browser download), the DICOM
 # validity tests run dicom3tools' dciodvfy. Each is installed with apt when it is missing and we may (root + apt-get);
 # otherwise its tests are skipped with a reason. $(call apt_tool,COMMAND,PACKAGE,WHICH TESTS)
@@ -68,14 +68,17 @@ dicom3tools:
 
 # pytest runs two tests at a time (pytest-xdist; grouped tests share a worker), one torch thread by default in each,
 # with OpenMP threads that sleep rather than spin while waiting (a test asking for 2 threads next to a busy worker ran 10x slower).
+# Tests marked `slow` (the heaviest reproduction `ci` presets, the Flower deployment, the Ray cluster) are left to `make test-all`.
 test: $(STAMP) browser dicom3tools
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers $(N_WORKERS)  # one torch thread per notebook: $(N_WORKERS) notebooks run at once
-	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests/ -q --durations=15 -n 2 --dist loadgroup
+	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests/ -q --durations=40 -n 2 --dist loadgroup -m "not slow"
 
 # Everything, including the notebook cells flagged `#| slow` (25 cells: the CI-sized trainings of 21_segment and
 # 30_classify, the full-fidelity plausibility section of 22_plausibility, the bootstrap-coverage studies of
-# 04b_resampling, ...; about 9 minutes on 2 cores) and, on a machine with a CUDA GPU, those flagged `#| gpu`.
-# `make test` leaves them out to keep CI under 30 minutes on 2 cores.
+# 04b_resampling, ...; about 9 minutes on 2 cores) and, on a machine with a CUDA GPU, those flagged `#| gpu`, and the
+# pytest tests marked `slow` (the `ci` presets of det_fairness, federated_sites, site_transfer, label_free_audit and
+# ssl_leakage, the localhost Flower deployment, the Ray cluster sweep: about 30 minutes more of 2 cores).
+# `make test` leaves them out to keep CI near 30 minutes on 2 cores.
 test-all: $(STAMP) browser dicom3tools
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers $(N_WORKERS) --flags "slow $$($(PY) -c 'import torch; print("gpu" if torch.cuda.is_available() else "")')"
 	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests/ -q --durations=15 -n 2 --dist loadgroup

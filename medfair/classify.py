@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 from .core import MedfairInputError, as_generator
 from .cohort import LABELS, CohortConfig, generate_cohort
 from .data import CXRDataset, composition_subset, stratified_split
-from .metrics import worst_group_score
+from .metrics import worst_group_score, auroc
 from .records import preprocess_splits
 from .train import TRAIN_FIELDS, Trainer, TrainConfig, seed_everything_local, torch_threads, zscore_images
 
@@ -482,14 +482,8 @@ class ClassifierResult:
         return audit(*self.audit_inputs(label, groups, calibrated), **kw)
 
 # %% ../nbs/30_classify.ipynb #4a101e09
-def _auroc(y: np.ndarray, s: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-    ok = np.isfinite(y)
-    y, s = y[ok], s[ok]
-    return float(roc_auc_score(y, s)) if len(np.unique(y)) == 2 else float("nan")
-
 def _mean_auroc(Y, S) -> float:
-    v = [_auroc(Y[:, j], S[:, j]) for j in range(Y.shape[1])]
+    v = [auroc(Y[:, j], S[:, j]) for j in range(Y.shape[1])]
     v = [a for a in v if np.isfinite(a)]
     return float(np.mean(v)) if v else float("nan")
 

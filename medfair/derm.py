@@ -15,18 +15,18 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from scipy.optimize import least_squares
-from scipy.stats import rankdata
 
 from .core import MedfairInputError
 from .classify import SmallCNN, WeightedTrainer, balanced_weights
-from .resampling import interval
+from .metrics import auroc_rows
+from .resampling import boot_estimate, stratified_indices
 from .skin import (FITZPATRICK_MELANIN_RANGE, FITZPATRICK_TYPES, KM_S_PER_MUSP, MUSP_SKIN, STRATUM_CORNEUM_CM,
                           camera_matrix, skin_reflectance, srgb_decode, srgb_encode)
 from .train import TensorDictDataset, TrainConfig, seeded_init_
 
 # %% auto #0
 __all__ = ['melanin_attenuation', 'tone_shift', 'ToneAugment', 'SkinNet', 'SkinClassifierConfig', 'SkinClassifier',
-           'train_skin_classifier', 'threshold_at_sensitivity', 'paired_group_bootstrap', 'boot_estimate']
+           'train_skin_classifier', 'threshold_at_sensitivity', 'paired_group_bootstrap']
 
 # %% ../nbs/48_derm.ipynb #c5189513
 def melanin_attenuation(base_types: tuple[str, ...] = ("I", "II", "III"),  # skin types whose melanin ranges anchor the fit
@@ -183,11 +183,6 @@ class SkinClassifier:
                for i in range(0, len(x), batch_size)]
         return torch.cat(out).double().numpy()
 
-def _auroc_np(y, s) -> float:
-    y = np.asarray(y, bool); n1 = y.sum(); n0 = len(y) - n1
-    if n1 == 0 or n0 == 0: return float("nan")
-    return float((rankdata(s)[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
 def train_skin_classifier(images: np.ndarray,  # (N, H, W, 3) training images, uint8 or float sRGB
                           labels,  # (N,) recorded melanoma labels (0/1)
                           val_images: np.ndarray,  # validation images: the epoch of best validation AUROC is kept
@@ -217,7 +212,7 @@ def train_skin_classifier(images: np.ndarray,  # (N, H, W, 3) training images, u
     def evaluate(model, loader, device):
         s, t = [], []
         for b in loader: s.append(model(b["image"].to(device)).float().cpu()); t.append(b["label"])
-        return {"auroc": _auroc_np(torch.cat(t).numpy(), torch.cat(s).numpy())}
+        return {"auroc": float(auroc_rows(torch.cat(s).numpy(), torch.cat(t).numpy().astype(bool)))}
     aug = ToneAugment(cfg.tone_augment, cfg.tone_prob, cfg.flips) if (cfg.tone_augment > 0 or cfg.flips) else None
     tr = WeightedTrainer(net, loss_fn, train_ds, val_ds, evaluate, tcfg, batch_transform=aug, sample_weights=weights)
     hist = tr.fit(); tr.load_best()
@@ -235,12 +230,6 @@ def threshold_at_sensitivity(scores,  # (N,) scores, higher = more likely melano
     pos = np.sort(s[y])[::-1]
     if not len(pos): raise MedfairInputError("labels", "no positive sample")
     return float(pos[math.ceil(target * len(pos) - 1e-9) - 1])
-
-def _auroc_rows(y, s):
-    "AUROC of each row of scores s (B, m) against labels y (B, m), from ranks (ties: mean rank)."
-    r = rankdata(s, axis=1); n1 = y.sum(1); n0 = y.shape[1] - n1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return ((r * y).sum(1) - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 def paired_group_bootstrap(scores: dict,  # arm -> (N,) scores, all on the same test images in the same order
                            thresholds: dict,  # arm -> operating threshold (score >= threshold is positive)
@@ -263,11 +252,7 @@ def paired_group_bootstrap(scores: dict,  # arm -> (N,) scores, all on the same 
     for p in pair:
         if not (y[g == p].any() and (~y[g == p]).any()): raise MedfairInputError("pair", f"group {p!r} needs positive and negative images")
     if int(n_boot) < 2: raise MedfairInputError("n_boot", f"must be >= 2, got {n_boot}")
-    st = pd.DataFrame({"g": g, "y": y, "s": "" if strata is None else np.asarray(strata).astype(str)})
-    rng = np.random.default_rng(seed)
-    idx = np.empty((int(n_boot) + 1, n), dtype=np.int64); idx[0] = np.arange(n)
-    for _, pos in sorted(st.groupby(["g", "y", "s"], sort=True).indices.items()):
-        idx[1:, pos] = pos[rng.integers(0, len(pos), size=(int(n_boot), len(pos)))]
+    idx = stratified_indices({"g": g, "y": y, "s": "" if strata is None else np.asarray(strata).astype(str)}, n_boot, seed)
     out = {}
     names = sorted(set(g))
     for a, s in scores.items():
@@ -277,17 +262,9 @@ def paired_group_bootstrap(scores: dict,  # arm -> (N,) scores, all on the same 
             yy = y[sub]
             with np.errstate(invalid="ignore", divide="ignore"):
                 cols[f"sens/{name}"] = (hit[sub] & yy).sum(1) / yy.sum(1)
-            cols[f"auroc/{name}"] = _auroc_rows(yy, s[sub])
+            cols[f"auroc/{name}"] = auroc_rows(s[sub], yy)
         df = pd.DataFrame(cols)
         df["sens_gap"] = df[f"sens/{pair[0]}"] - df[f"sens/{pair[1]}"]
         df["auroc_gap"] = df[f"auroc/{pair[0]}"] - df[f"auroc/{pair[1]}"]
         out[a] = df
     return out
-
-def boot_estimate(rows,  # replicates with the estimate first (a column of `paired_group_bootstrap`, or a difference of two)
-                  alpha: float = 0.05,  # 1 - coverage
-                  ) -> dict:
-    "{'estimate', 'ci': [low, high]}: row 0 and the percentile interval of the other rows."
-    v = np.asarray(rows, float)
-    lo, hi = interval(v[1:], np.array([v[0]]), "percentile", alpha)
-    return {"estimate": float(v[0]), "ci": [float(lo[0]), float(hi[0])]}

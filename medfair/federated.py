@@ -23,6 +23,7 @@ from .core import MedfairInputError, MedfairError, resolve_device
 from .cohort import CohortConfig, generate_cohort
 from .data import stratified_split
 from .classify import SmallCNN
+from .metrics import auroc
 from .train import seeded_init_, zscore_images, torch_threads
 
 # %% auto #0
@@ -207,10 +208,6 @@ def mean_loss(
     return float(F.binary_cross_entropy(s, torch.from_numpy(data.labels[rows].astype(np.float64))))
 
 # %% ../nbs/46_federated.ipynb #c8f823b9
-def _auroc(y, s) -> float:
-    from sklearn.metrics import roc_auc_score
-    return float(roc_auc_score(y, s)) if len(np.unique(y)) == 2 else float("nan")
-
 def client_scores(
     models,  # one nn.Module for all clients, or {client: nn.Module} (the local references)
     data: FederatedData,  # the experiment's data
@@ -229,7 +226,7 @@ def per_client_auroc(
     scores: pd.DataFrame,  # `client_scores` rows
 ) -> dict:
     "AUROC per client, plus 'mean' (unweighted over clients) and 'worst'."
-    a = {c: _auroc(g.y.to_numpy(), g.score.to_numpy()) for c, g in scores.groupby("client", sort=True)}
+    a = {c: auroc(g.y.to_numpy(), g.score.to_numpy()) for c, g in scores.groupby("client", sort=True)}
     v = np.array(list(a.values()))
     return {**a, "mean": float(np.nanmean(v)), "worst": float(np.nanmin(v))}
 
@@ -332,7 +329,7 @@ class FederatedRun:
 
 def _history_row(rnd, model, data) -> dict:
     s = client_scores(model, data, "val")
-    cells = [_auroc(g.y.to_numpy(), g.score.to_numpy()) for _, g in s.groupby(["client", "sex"], sort=True)]
+    cells = [auroc(g.y.to_numpy(), g.score.to_numpy()) for _, g in s.groupby(["client", "sex"], sort=True)]
     return {"round": rnd, **per_client_auroc(s), "worst_group": float(np.nanmin(cells)) if np.isfinite(cells).any() else np.nan}
 
 def run_federated(

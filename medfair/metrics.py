@@ -20,10 +20,11 @@ from .core import MedfairInputError
 __all__ = ['SEP', 'TIDY_COLUMNS', 'CLASSIFICATION_METRICS', 'SEGMENTATION_METRICS', 'HIGHER_IS_BETTER', 'DISPARITY_STATS',
            'SEG_DISPARITY_STATS', 'DISPARITY_COLUMNS', 'MetricWarning', 'as_group_table', 'group_keys', 'group_frame',
            'check_classification_inputs', 'uniform_bin_edges', 'MetricEngine', 'classification_by_group',
-           'classification_metrics', 'rates_by_group', 'demographic_parity_difference', 'equal_opportunity_difference',
-           'equalized_odds_difference', 'disparity_stats', 'disparities', 'relative_to_overall', 'disparity_bounds',
-           'EmptyPolicy', 'surface_distances', 'dice_coefficient', 'worst_group_score', 'segmentation_scores',
-           'segmentation_table', 'segmentation_by_group', 'seg_fairness_stats', 'segmentation_fairness']
+           'classification_metrics', 'auroc', 'auroc_rows', 'rates_by_group', 'demographic_parity_difference',
+           'equal_opportunity_difference', 'equalized_odds_difference', 'disparity_stats', 'disparities',
+           'relative_to_overall', 'disparity_bounds', 'EmptyPolicy', 'surface_distances', 'dice_coefficient',
+           'worst_group_score', 'segmentation_scores', 'segmentation_table', 'segmentation_by_group',
+           'seg_fairness_stats', 'segmentation_fairness']
 
 # %% ../nbs/03_metrics.ipynb #8ed9c865
 SEP = "×"  # joins names and values of intersecting groupings, e.g. 'sex×site' and 'F×A'
@@ -330,6 +331,32 @@ def classification_metrics(
     "All classification metrics of the whole set, as a dict."
     t = classification_by_group(y_true, y_score, None, threshold=threshold, spec=spec, n_bins=n_bins, label_kind=label_kind, nan_policy=nan_policy)
     return dict(zip(t.metric, t.estimate))
+
+# %% ../nbs/03_metrics.ipynb #ef29c0fb
+def auroc(
+    y_true,  # 1-D binary labels (0/1); entries that are not finite are left out
+    y_score,  # 1-D scores, higher = more likely positive
+) -> float:
+    "AUROC of `y_score` for `y_true` (scikit-learn's), NaN when the labels hold one class only."
+    from sklearn.metrics import roc_auc_score
+    y, s = np.asarray(y_true, float), np.asarray(y_score, float)
+    if y.shape != s.shape: raise MedfairInputError("y_score", f"shape {s.shape} but y_true has shape {y.shape}")
+    ok = np.isfinite(y)
+    y, s = y[ok], s[ok]
+    return float(roc_auc_score(y, s)) if len(np.unique(y)) == 2 else float("nan")
+
+def auroc_rows(
+    scores,  # (..., n) scores; every row is one set of n samples (e.g. one bootstrap resample)
+    positive,  # (..., n) labels of the same shape: True / 1 = positive
+) -> np.ndarray:
+    "AUROC of every row of `scores` against `positive` (Mann–Whitney, ties at their mean rank); NaN where a row has one class only."
+    from scipy.stats import rankdata
+    s, pos = np.asarray(scores, float), np.asarray(positive).astype(bool)
+    if s.shape != pos.shape: raise MedfairInputError("positive", f"shape {pos.shape} but scores have shape {s.shape}")
+    r = rankdata(s, axis=-1)
+    n1 = pos.sum(-1); n0 = pos.shape[-1] - n1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((n1 > 0) & (n0 > 0), ((r * pos).sum(-1) - n1 * (n1 + 1) / 2) / (n1 * n0), np.nan)
 
 # %% ../nbs/03_metrics.ipynb #399777d4
 def rates_by_group(

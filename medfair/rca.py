@@ -18,6 +18,7 @@ from skimage.transform import warp
 from tqdm.auto import tqdm
 
 from .core import MedfairInputError
+from .metrics import auroc_rows
 from .plots import group_colors
 from .resampling import interval, paired_weights
 from .segment import STRUCTURES, labelmap_to_masks
@@ -188,13 +189,6 @@ def _rowwise_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     den = np.sqrt((x * x).sum(-1) * (y * y).sum(-1))
     with np.errstate(invalid="ignore", divide="ignore"): return np.where(den > 0, (x * y).sum(-1) / den, np.nan)
 
-def _rowwise_auroc(score: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    "Mann-Whitney AUROC per row of `score` for the boolean `pos` rows (NaN where a row has one class only)."
-    r = rankdata(score, axis=-1)
-    n1 = pos.sum(-1); n0 = pos.shape[-1] - n1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where((n1 > 0) & (n0 > 0), ((r * pos).sum(-1) - n1 * (n1 + 1) / 2) / (n1 * n0), np.nan)
-
 def validate_rca(
     table: pd.DataFrame,  # one row per test image: the true Dice column and the RCA estimate column, plus group columns
     group_cols: Sequence[str] = (),  # columns to stratify by ('all' rows are always included)
@@ -223,7 +217,7 @@ def validate_rca(
                   "spearman": (_rowwise_pearson(rankdata(t), rankdata(p)), _rowwise_pearson(rankdata(tb, axis=1), rankdata(pb, axis=1))),
                   "mae": (np.abs(p - t).mean(), np.abs(pb - tb).mean(1)),
                   "bias": ((p - t).mean(), (pb - tb).mean(1)),
-                  "fail_auroc": (_rowwise_auroc(-p, fail), _rowwise_auroc(-pb, fail[idx]))}
+                  "fail_auroc": (auroc_rows(-p, fail), auroc_rows(-pb, fail[idx]))}
         row = dict(group_col=gc, group=g, n=n, n_fail=int(fail.sum()), true_mean=float(t.mean()), pred_mean=float(p.mean()))
         for k, (est, boot) in stats_.items():
             est = float(est)

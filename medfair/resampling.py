@@ -20,9 +20,10 @@ from .stattests import adjust_pvalues
 
 # %% auto #0
 __all__ = ['LABEL_CONDITIONAL', 'DISPARITY_CI_COLUMNS', 'PAIRWISE_COLUMNS', 'stratified_counts', 'paired_weights', 'chunk_rows',
-           'jackknife_weights', 'interval', 'simultaneous_intervals', 'BootstrapResult', 'bootstrap_pvalue',
-           'bootstrap_classification', 'seed_bootstrap_ci', 'bootstrap_group_means', 'permutation_test_groups',
-           'permutation_test_disparity', 'permutation_test_group_means']
+           'jackknife_weights', 'interval', 'stratified_indices', 'boot_estimate', 'simultaneous_intervals',
+           'BootstrapResult', 'bootstrap_pvalue', 'bootstrap_classification', 'seed_bootstrap_ci',
+           'bootstrap_group_means', 'permutation_test_groups', 'permutation_test_disparity',
+           'permutation_test_group_means']
 
 # %% ../nbs/04b_resampling.ipynb #ea70dc10
 def stratified_counts(
@@ -131,6 +132,32 @@ def interval(
             if len(b) == 0 or not np.isfinite(adj[:, k]).all(): continue
             lo[k], hi[k] = np.quantile(b, adj[:, k])
         return lo, hi
+
+# %% ../nbs/04b_resampling.ipynb #d27a6198
+def stratified_indices(
+    strata,  # a DataFrame (or dict of equal-length arrays): resampling stays within each combination of its columns
+    n_boot: int,  # resamples
+    seed=0,  # seed of the draws (int, SeedSequence or Generator)
+) -> np.ndarray:
+    "Positions (n_boot + 1, N): row 0 is 0..N−1 (the estimate), rows 1.. draw with replacement within every stratum."
+    st = pd.DataFrame(strata)
+    if st.shape[1] == 0: raise MedfairInputError("strata", "needs at least one column")
+    if int(n_boot) < 1: raise MedfairInputError("n_boot", f"must be >= 1, got {n_boot}")
+    rng = as_generator(seed)
+    idx = np.empty((int(n_boot) + 1, len(st)), dtype=np.int64); idx[0] = np.arange(len(st))
+    for _, pos in sorted(st.groupby(list(st.columns), sort=True).indices.items()):
+        idx[1:, pos] = pos[rng.integers(0, len(pos), size=(int(n_boot), len(pos)))]
+    return idx
+
+def boot_estimate(
+    rows,  # replicates with the estimate first (row 0 of `stratified_indices`' statistic, or a difference of two)
+    alpha: float = 0.05,  # 1 − coverage
+) -> dict:
+    "{'estimate', 'ci': [low, high]}: row 0 and the percentile interval of the other rows (NaN replicates ignored)."
+    v = np.asarray(rows, float)
+    if v.ndim != 1 or len(v) < 2: raise MedfairInputError("rows", f"needs a 1-D column of the estimate and >= 1 replicate, got shape {v.shape}")
+    lo, hi = interval(v[1:], v[:1], "percentile", alpha)
+    return {"estimate": float(v[0]), "ci": [float(lo[0]), float(hi[0])]}
 
 # %% ../nbs/04b_resampling.ipynb #d6f8af52
 def simultaneous_intervals(

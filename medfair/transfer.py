@@ -22,7 +22,7 @@ from torch import nn
 from .classify import FairMultiTaskClassifier, GradientReversal, resize_images, grl_schedule
 from .core import MedfairInputError, as_generator
 from .data import stratified_split
-from .metrics import MetricEngine
+from .metrics import MetricEngine, auroc
 from .normalize import MultiSiteNormalizer
 from .resampling import interval, paired_weights
 from .train import TensorDictDataset, Trainer, TrainConfig, seed_everything_local, torch_threads
@@ -340,16 +340,12 @@ def predict_proba(
     s = torch.cat(S).numpy().astype(np.float64)
     return (s, torch.cat(Fs).numpy()) if features else s
 
-def _auroc(y, s):
-    from sklearn.metrics import roc_auc_score
-    return float(roc_auc_score(y, s)) if len(np.unique(y)) == 2 else float("nan")
-
 def _evaluate(model, loader, device):
     S, Y = [], []
     model.eval()
     for b in loader:
         S.append(torch.sigmoid(model(b["image"].to(device))["logits"][:, 0].float()).cpu()); Y.append(b["label"][:, 0])
-    return {"auroc": _auroc(torch.cat(Y).numpy(), torch.cat(S).numpy())}
+    return {"auroc": auroc(torch.cat(Y).numpy(), torch.cat(S).numpy())}
 
 class _DomainHead(nn.Module):
     "Site discriminator behind a gradient-reversal layer (DANN): logits over the sites."
@@ -598,7 +594,7 @@ def _reverse_validation(data, pseudo, target, cfg):
             if len(idx) < 2: continue
             loss = F.binary_cross_entropy_with_logits(m(x[idx])["logits"][:, 0].float(), y[idx])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    return _auroc(data.y("source/val"), predict_proba(m.eval(), data.x("source/val")))
+    return auroc(data.y("source/val"), predict_proba(m.eval(), data.x("source/val")))
 
 def run_transfer(
     data: TransferData,  # splits (see `transfer_data`)
@@ -689,8 +685,8 @@ def run_transfer(
                 agree = float(spearmanr(P[j], consensus)[0]) if np.ptp(P[j]) > 0 else float("nan")
                 rv = _reverse_validation(data, P[j], t, cfg) if reverse_validation else float("nan")
                 rows.append({"target": t, "method": m, "entropy": ent, "agreement": agree, "reverse_val": rv,
-                             "oracle_pool_auroc": _auroc(data.y(f"{t}/pool"), S[(t, m)]["pool"]),
-                             "test_auroc": _auroc(data.y(f"{t}/test"), S[(t, m)]["test"])})
+                             "oracle_pool_auroc": auroc(data.y(f"{t}/pool"), S[(t, m)]["pool"]),
+                             "test_auroc": auroc(data.y(f"{t}/test"), S[(t, m)]["test"])})
     return TransferRun(S, thr, feats, pd.DataFrame(rows), hist, secs, cfg.seed, src)
 
 # %% ../nbs/44_transfer.ipynb #88b5e92b

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.xdist_group("federated")     # one worker: the processe
 TINY = FederatedConfig(n_subjects=600, image_size=32, n_blocks=2, width=4, rounds=2, workers=1)
 
 
+@pytest.mark.slow   # ~2-5 min: in `make test-all`
 def test_localhost_deployment_matches_the_simulation(tmp_path):
     simulated = run_federated(TINY, "fedprox")
     res = run_deployment(TINY, "fedprox", workdir=tmp_path, timeout=600)

@@ -67,3 +67,4 @@ def test_slow_cells_have_a_make_target():
     assert 'nbdev_test' in r.stdout and '--flags "slow' in r.stdout and 'torch.cuda.is_available()' in r.stdout
     test = subprocess.run(["make", "-n", "test"], capture_output=True, text=True, cwd=ROOT).stdout
     assert "--flags" not in test                    # the CI command leaves them out
+    assert '-m "not slow"' in test and '-m "not slow"' not in r.stdout   # pytest's `slow` tests: test-all only

@@ -43,6 +43,7 @@ def _sweep(out, *extra, timeout=900):
     return subprocess.run(cmd, cwd=ROOT, env=tool_env(RAY_USAGE_STATS_ENABLED="0"), capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.slow   # a real cluster: ~2.5 min with its start; in `make test-all`
 @pytest.mark.xdist_group("ray_cluster")     # with pytest-xdist: both cluster tests on one worker, one cluster
 def test_cluster_sweep_matches_the_local_executor(cluster, tmp_path):
     addr, _ = cluster
@@ -70,6 +71,7 @@ def test_cluster_sweep_matches_the_local_executor(cluster, tmp_path):
     assert time.perf_counter() - t0 < 600
 
 
+@pytest.mark.slow   # a real cluster: ~2.5 min with its start; in `make test-all`
 @pytest.mark.xdist_group("ray_cluster")
 def test_cluster_reports_a_failed_run_with_its_cell_after_one_retry(cluster, tmp_path):
     addr, _ = cluster
