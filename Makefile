@@ -77,7 +77,7 @@ test: $(STAMP) browser dicom3tools
 # 30_classify, the full-fidelity plausibility section of 22_plausibility, the bootstrap-coverage studies of
 # 04b_resampling, ...; about 9 minutes on 2 cores) and, on a machine with a CUDA GPU, those flagged `#| gpu`, and the
 # pytest tests marked `slow` (the `ci` presets of det_fairness, federated_sites, site_transfer, label_free_audit and
-# ssl_leakage, the localhost Flower deployment, the Ray cluster sweep: about 30 minutes more of 2 cores).
+# ssl_leakage, the localhost Flower deployment, the Ray cluster sweep: about 15 minutes more on 2 cores).
 # `make test` leaves them out to keep CI near 30 minutes on 2 cores.
 test-all: $(STAMP) browser dicom3tools
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers $(N_WORKERS) --flags "slow $$($(PY) -c 'import torch; print("gpu" if torch.cuda.is_available() else "")')"

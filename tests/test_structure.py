@@ -68,3 +68,12 @@ def test_slow_cells_have_a_make_target():
     test = subprocess.run(["make", "-n", "test"], capture_output=True, text=True, cwd=ROOT).stdout
     assert "--flags" not in test                    # the CI command leaves them out
     assert '-m "not slow"' in test and '-m "not slow"' not in r.stdout   # pytest's `slow` tests: test-all only
+
+
+def test_committed_notebooks_are_lean():
+    "Every tracked notebook stays under 500 KB (pre-binned histograms, PNG images: re-executing one must not bloat the repository)."
+    tracked = subprocess.run(["git", "ls-files", "*.ipynb"], capture_output=True, text=True, cwd=ROOT)
+    files = [ROOT / f for f in tracked.stdout.split()] if tracked.returncode == 0 else sorted((ROOT / "nbs").rglob("*.ipynb"))
+    assert files, "no notebook found"
+    big = {str(p.relative_to(ROOT)): p.stat().st_size // 1000 for p in files if p.exists() and p.stat().st_size > 500_000}
+    assert not big, f"notebooks over 500 KB (size in KB): {big}"
